@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import pkgutil
 import shutil
 
 import pytest
 
+import tests.fixtures as _fixtures
 from tests.fixtures.gitrepo import WorkDir, make_workdir
+
+# Every module in tests/fixtures/ is a pytest plugin: a new fixture file needs no edit here.
+pytest_plugins = [f"tests.fixtures.{m.name}" for m in pkgutil.iter_modules(_fixtures.__path__)]
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

@@ -1,0 +1,71 @@
+"""What a step sees: the release being made, the policy, the adapters, the journal.
+
+Steps read and change the real world only through `World` (its adapters); they never print.
+Adapters are created lazily (`world.service(name, factory)`) so that a plan that never touches
+GitHub never imports PyGithub.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .git import GitRepo
+from .journal import Journal
+from .policy import Policy
+from .version import TagSet, Version
+
+
+@dataclass
+class World:
+    root: Path  # repository root
+    repo: GitRepo
+    policy: Policy
+    version: Version  # the version being released (PEP 440 canonical)
+    kind: str  # patch | minor | major | rc | final
+    journal: Journal
+    tagset: TagSet  # tags as they were when the run started
+    now: int
+    dry_run: bool = False
+    branch: str = ""  # the release branch the tag lives on
+    base_commit: str = ""  # the commit the release starts from (tip of the branch / --commit)
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    notes: Any = None  # release notes (release.changelog.Notes), set by the plan's changelog step
+    services: dict[str, Any] = field(default_factory=dict)
+    log: Callable[[str], None] = lambda msg: None
+
+    @property
+    def tag(self) -> str:
+        return self.version.tag(self.policy.tag_pattern)
+
+    @property
+    def is_rc(self) -> bool:
+        return self.version.is_rc
+
+    @property
+    def is_latest(self) -> bool:
+        """True only for a final that is the highest final across every line (moves `latest`)."""
+        if self.version.is_rc:
+            return False
+        top = self.tagset.highest_final()
+        return top is None or self.version >= top
+
+    @property
+    def release_commit(self) -> str:
+        """The commit the tag points at: recorded by the commit step, else the tag's commit."""
+        sha = self.journal.facts("git:commit").get("sha") or self.repo.tag_commit(self.tag) or ""
+        return sha
+
+    @property
+    def work_dir(self) -> Path:
+        """Per-version scratch space under .git/release/ (builds, exports); never committed."""
+        d = Journal.dir_for(self.repo.root / ".git") / "work" / self.version.pep440()
+        return d
+
+    def service(self, name: str, factory: Callable[[], Any]) -> Any:
+        if name not in self.services:
+            self.services[name] = factory()
+        return self.services[name]
