@@ -98,7 +98,15 @@ def _register(module_name: str) -> None:
     mod.register(collection, edge)
 
 
-for _mod in ("release.tasks_engine", "release.tasks_changelog", "release.tasks_github", "release.tasks_lines"):
+for _mod in (
+    "release.tasks_engine",
+    "release.tasks_changelog",
+    "release.tasks_github",
+    "release.tasks_lines",
+    "release.tasks_publish",
+    "release.tasks_notify",
+    "release.tasks_dev",
+):
     try:
         _register(_mod)
     except ModuleNotFoundError as _exc:  # a feature module not present yet
