@@ -186,9 +186,10 @@ class GitRepo:
         if not existing:
             self.git("tag", "-a", name, commit, "-m", message)
 
-    def push(self, *refspecs: str) -> None:
+    def push(self, *refspecs: str, atomic: bool = False) -> None:
+        """Push refspecs (never forced); a refusal becomes one clear line."""
         try:
-            self.git("push", "--porcelain", self.remote, *refspecs)
+            self.git("push", "--porcelain", *(["--atomic"] if atomic else []), self.remote, *refspecs)
         except CommandError as exc:
             detail = (exc.stderr or exc.stdout).strip().splitlines()
             reason = next((ln for ln in detail if "rejected" in ln or "remote:" in ln or "error" in ln), exc.message)

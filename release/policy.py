@@ -127,6 +127,8 @@ class Policy:
     supported_lines: int = 2
     eol_lines: list[str] = field(default_factory=list)
     allow_teams: bool = True
+    teams: dict[str, list[str]] = field(default_factory=dict)  # "@org/team" -> members (logins/e-mails)
+    require_codeowners: bool = True
     dev_bump_on_main: bool = False
     milestone_gate: bool = True
     next_milestone: bool = True
@@ -217,7 +219,8 @@ def _describe(tp: Any) -> str:
         (inner,) = typing.get_args(tp)
         return f"a list of {_describe(inner).removeprefix('a ').removeprefix('an ')}s"
     if origin is dict:
-        return "a table of strings"
+        _, inner = typing.get_args(tp)
+        return "a table of strings" if inner is str else f"a table of {_describe(inner).removeprefix('a ')}"
     if dataclasses.is_dataclass(tp):
         return "a table"
     return str(tp)
@@ -249,9 +252,14 @@ def _convert(value: Any, tp: Any, where: str) -> Any:
             raise bad
         return [_convert(v, inner, f"{where}[{i}]") for i, v in enumerate(value)]
     if origin is dict:
-        if not isinstance(value, dict) or not all(isinstance(v, (str, int)) for v in value.values()):
+        _, inner = typing.get_args(tp)
+        if not isinstance(value, dict):
             raise bad
-        return {str(k): str(v) for k, v in value.items()}
+        if inner is str:
+            if not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value.values()):
+                raise bad
+            return {str(k): str(v) for k, v in value.items()}
+        return {str(k): _convert(v, inner, f"{where}.{k}") for k, v in value.items()}
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise bad

@@ -72,8 +72,9 @@ class CommandError(ReleaseError):
         self.returncode = returncode
         self.stdout = stdout
         self.stderr = stderr
-        tail = (stderr or stdout or "").strip().splitlines()
-        last = tail[-1] if tail else "no output"
+        tail = [ln.strip() for ln in (stderr or stdout or "").strip().splitlines() if ln.strip()]
+        key = [ln for ln in tail if ln.lower().startswith(("fatal:", "error:", "error ", "npm error"))]
+        last = key[0] if key else (tail[-1] if tail else "no output")
         super().__init__(redact(f"`{_show(argv)}` failed (exit {returncode}): {last}"))
 
 

@@ -1,0 +1,271 @@
+"""One release, end to end: read the world, plan (pure), show, run the engine, report.
+
+    open_session -> gather Facts -> plan.make_plan -> steps -> engine.run -> summary
+
+Every release kind goes through `prepare` and `execute`; only the Request differs. `--dry-run`
+runs the same plan with the same probes and writes nothing (no journal, no lock).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import engine, ui
+from .codeowners import LOCATIONS
+from .errors import Aborted, ReleaseError
+from .git import GitRepo
+from .journal import Journal, Lock
+from .plan import Facts, Plan, Request, make_plan, target
+from .session import Session, open_session
+from .status import supported_lines
+from .steps_git import BranchStep, CommitStep, PushStep, TagStep
+from .version import Version
+from .world import World
+
+
+@dataclass
+class Prepared:
+    session: Session
+    plan: Plan
+    world: World
+    journal: Journal
+
+
+# ---- gathering facts (I/O, read-only) ---------------------------------------------------------
+
+
+def find_resume(s: Session, req: Request) -> dict[str, Any] | None:
+    """An unfinished journal for this kind (and line) to resume instead of starting anew."""
+    git_dir = s.state.git_dir
+    line = req.line or s.policy.line_of_branch(s.state.branch)
+    for version in Journal.list_versions(git_dir):
+        j = Journal.open(git_dir, version)
+        meta = j.data.get("release") or {}
+        if meta.get("kind") != req.kind or j.data.get("complete"):
+            continue
+        try:
+            v = Version.parse(version)
+        except ReleaseError:
+            continue
+        if req.kind in ("patch", "rc", "final") and line is not None and v.line != line:
+            continue
+        if s.state.tagset.has_final(v) and not v.is_rc and req.kind != "final" and req.kind != "patch":
+            continue
+        return {"version": version, "base": meta.get("base"), "commit": j.facts("git:commit").get("sha"),
+                "create_branch": meta.get("create_branch", False)}
+    return None
+
+
+def gather(s: Session, req: Request) -> Facts:
+    repo = GitRepo(s.root, s.policy.remote)
+    facts = Facts(now=s.now)
+    facts.resume = find_resume(s, req)
+    version, branch, _ = target(s.state, s.policy, req, facts)
+    tag = version.tag(s.policy.tag_pattern)
+    facts.owner = req.owner or os.environ.get("RELEASE_OWNER") or repo.config("user.email")
+    for loc in LOCATIONS:
+        p = s.root / loc
+        if p.is_file():
+            facts.codeowners_path = loc
+            facts.codeowners_text = p.read_text(encoding="utf-8", errors="replace")
+            break
+    create_branch = req.kind in ("minor", "major") or bool(facts.resume and facts.resume.get("create_branch"))
+    sync_branch = s.policy.main_branch if (create_branch and not facts.resume) else branch
+    main = s.policy.main_branch
+    try:
+        facts.origin_refs = repo.remote_refs(f"refs/heads/{sync_branch}", f"refs/heads/{main}", f"refs/tags/{tag}")
+    except ReleaseError as exc:
+        facts.origin_error = exc.message
+    facts.local_tip = repo.rev(f"refs/heads/{sync_branch}") or ""
+    origin_tip = facts.origin_refs.get(f"refs/heads/{sync_branch}")
+    if origin_tip:
+        facts.origin_tip_known_locally = repo.rev(origin_tip) is not None
+        if facts.origin_tip_known_locally and facts.local_tip:
+            facts.origin_is_ancestor = repo.is_ancestor(origin_tip, facts.local_tip)
+    facts.branch_exists = branch in s.state.branches
+    facts.tag_commit = repo.tag_commit(tag)
+    facts.supported = supported_lines(s.state.tagset, s.policy)
+    if req.commit is not None:
+        facts.commit_sha = repo.rev(req.commit)
+        origin_main = facts.origin_refs.get(f"refs/heads/{main}") or repo.rev(f"refs/remotes/{s.policy.remote}/{main}")
+        facts.commit_on_main = bool(facts.commit_sha and origin_main and repo.rev(origin_main)
+                                    and repo.is_ancestor(facts.commit_sha, origin_main))
+    elif create_branch and not facts.resume:
+        facts.commit_sha = facts.local_tip
+    if req.kind == "final":
+        rcs = s.state.tagset.rcs_of(version.base)
+        if rcs and facts.local_tip:
+            rc_commit = rcs[-1].sha or repo.tag_commit(rcs[-1].name)
+            tip = facts.resume.get("base") if facts.resume and facts.resume.get("base") else facts.local_tip
+            facts.promotion_files = repo.changed_files(rc_commit, tip) if rc_commit else []
+    return facts
+
+
+# ---- steps ---------------------------------------------------------------------------------------
+
+
+def _optional_steps(module: str, func: str, *args: Any) -> list[Any]:
+    """Steps from a feature module; an absent module contributes none (said in the docs)."""
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            return []
+        raise
+    fn = getattr(mod, func, None)
+    return list(fn(*args)) if fn else []
+
+
+def build_steps(plan: Plan, policy: Any) -> list[Any]:
+    v, kind = plan.version, plan.kind
+    steps: list[Any] = []
+    steps += _optional_steps("release.steps_tests", "test_gate_steps", policy, v, kind)
+    steps += _optional_steps("release.steps_github", "gate_steps", policy, v, kind)
+    if plan.create_branch:
+        steps.append(BranchStep(plan.branch, plan.base))
+    steps.append(CommitStep(plan.branch, promote_from=plan.last_rc if kind == "final" else None))
+    steps.append(TagStep(plan.tag))
+    steps += _optional_steps("release.steps_publish", "build_steps", policy, v)
+    steps.append(PushStep(plan.branch, plan.tag))
+    steps += _optional_steps("release.steps_publish", "publish_steps", policy, v)
+    steps += _optional_steps("release.steps_github", "post_steps", policy, v, kind)
+    steps += _optional_steps("release.steps_notify", "notify_steps", policy, v, kind)
+    return steps
+
+
+def _notes(s: Session, plan: Plan) -> Any:
+    try:
+        from .changelog import release_notes
+    except ImportError:  # pragma: no cover
+        return None
+    reason = plan.override["reason"] if plan.override else None
+    rev = plan.base or "HEAD"
+    import datetime as dt
+
+    date = dt.datetime.fromtimestamp(s.now, dt.timezone.utc).date().isoformat()
+    return release_notes(s.root, s.state.tagset, plan.version, s.policy, rev=rev, date=date,
+                         override_reason=reason)
+
+
+def prepare(req: Request, path: str = ".", config: str | None = None, dry_run: bool = False) -> Prepared:
+    s = open_session(path, config)
+    facts = gather(s, req)
+    plan = make_plan(s.state, s.policy, req, facts)
+    plan.steps = build_steps(plan, s.policy)
+    journal = Journal.open(s.state.git_dir, plan.version.pep440())
+    repo = GitRepo(s.root, s.policy.remote)
+    world = World(
+        root=s.root, repo=repo, policy=s.policy, version=plan.version, kind=req.kind, journal=journal,
+        tagset=s.state.tagset, now=s.now, dry_run=dry_run, branch=plan.branch, base_commit=plan.base,
+    )
+    world.notes = _notes(s, plan)
+    return Prepared(s, plan, world, journal)
+
+
+# ---- showing and running ----------------------------------------------------------------------
+
+
+def show_plan(p: Prepared, probes: bool = False) -> None:
+    plan = p.plan
+    ui.say(f"{plan.kind} release {plan.version} ({plan.tag}) on {plan.branch} from {plan.base[:12] or 'its tip'}")
+    for note in plan.notes:
+        ui.say(f"  note: {note}")
+    if plan.window:
+        w = plan.window
+        ui.say(f"  window: {w['rc1']} tagged {w['rc1_date']}, {w['days']} days, ends {w['ends']}")
+    if plan.override:
+        ui.say(f"  override: {plan.override['gate']} - {plan.override['reason']}")
+    ui.table("Gates", ["gate", "status", "detail"], [(g.name, g.status, g.reason) for g in plan.gates])
+    ui.table("Steps", ["#", "step", "what"],
+             [(str(i + 1), s.name, s.describe()) for i, s in enumerate(plan.steps)])
+
+
+def _confirm_factory(yes: bool) -> Callable[[list[Any]], bool] | None:
+    if yes or os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        return None
+
+    def confirm(pending: list[Any]) -> bool:
+        names = ", ".join(s.name for s in pending)
+        if not sys.stdin or not sys.stdin.isatty():
+            raise Aborted(f"confirmation needed before {pending[0].name} and stdin is not a terminal",
+                          "pass --yes to proceed without a prompt")
+        answer = input(f"Next are irreversible steps ({names}). Proceed? [y/N] ")
+        return answer.strip().lower() in ("y", "yes")
+
+    return confirm
+
+
+def execute(p: Prepared, *, dry_run: bool = False, yes: bool = False,
+            after_step: Callable[[str], None] | None = None) -> engine.Report:
+    plan, world, journal = p.plan, p.world, p.journal
+
+    def on_row(row: engine.Row) -> None:
+        mark = {"done": "=", "applied": "+", "would": "~", "skipped": "-", "failed": "!", "conflict": "!",
+                "not-run": " "}.get(row.status, "?")
+        ui.say(f" {mark} {row.name:<28} {row.status:<8} {row.detail}")
+
+    if dry_run:
+        ui.say("Dry run: same plan, same probes; nothing is changed.")
+        return engine.run(plan.steps, world, None, dry_run=True, on_row=on_row)
+    with Lock(p.session.state.git_dir, plan.version.pep440()):
+        journal.data["release"] = {
+            "version": plan.version.pep440(), "kind": plan.kind, "tag": plan.tag, "branch": plan.branch,
+            "base": plan.base, "create_branch": plan.create_branch, "owner": world.repo.config("user.email"),
+            "gates": [{"gate": g.name, "status": g.status, "detail": g.reason} for g in plan.gates],
+            **({"window": plan.window} if plan.window else {}),
+        }
+        journal.save()
+        if plan.override:
+            journal.add_override(plan.override["gate"], plan.override["reason"], plan.override.get("who", ""))
+        report = engine.run(plan.steps, world, journal, confirm=_confirm_factory(yes),
+                            after_step=after_step, on_row=on_row)
+        if report.ok:
+            journal.set("complete", True)
+    return report
+
+
+def summary(report: engine.Report, plan: Plan) -> None:
+    counts: dict[str, int] = {}
+    for r in report.rows:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    parts = ", ".join(f"{n} {k}" for k, n in counts.items())
+    if report.ok and not report.dry_run:
+        ui.say(f"released {plan.tag}: {parts}")
+    elif report.ok:
+        ui.say(f"dry run of {plan.tag}: {parts}")
+    else:
+        ui.say(f"{plan.tag} stopped: {parts}")
+
+
+def release(req: Request, *, path: str = ".", config: str | None = None, dry_run: bool = False,
+            yes: bool = False) -> engine.Report:
+    """The body of release.patch/minor/major/rc/final."""
+    p = prepare(req, path, config, dry_run=dry_run)
+    show_plan(p)
+    p.plan.require_ready()
+    after = _kill_hook()
+    report = execute(p, dry_run=dry_run, yes=yes, after_step=after)
+    summary(report, p.plan)
+    engine.raise_for(report)
+    return report
+
+
+def _kill_hook() -> Callable[[str], None] | None:
+    """Test seam: RELEASE_KILL_AFTER=<step name> SIGKILLs this process right after that step."""
+    target_step = os.environ.get("RELEASE_KILL_AFTER")
+    if not target_step:
+        return None
+
+    def hook(name: str) -> None:
+        if name == target_step:
+            import signal
+
+            sys.stdout.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return hook

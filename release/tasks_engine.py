@@ -1,0 +1,137 @@
+"""Tasks of the release engine: release.patch|minor|major|rc|final, plan, resume, journal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from invoke import task
+
+COMMON = {
+    "dry_run": "same plan and probes, nothing changed ('would ...')",
+    "yes": "do not ask before the first irreversible step",
+    "owner": "release owner (GitHub login or e-mail in CODEOWNERS); default: git user.email",
+    "path": "repository path (default: .)",
+    "config": "pyproject.toml holding [tool.release]",
+}
+
+
+def _request(kind: str, **kw: Any):
+    from .plan import Request
+    from .version import parse_line
+
+    line = kw.pop("line", None)
+    return Request(kind=kind, line=parse_line(line) if line else None, **kw)
+
+
+def _run(kind: str, dry_run: bool, yes: bool, path: str | None, config: str | None, **kw: Any) -> None:
+    from .flow import release
+
+    release(_request(kind, **kw), path=path or ".", config=config, dry_run=dry_run, yes=yes)
+
+
+def register(collection, edge) -> None:
+    ns = collection("release")
+
+    @task(help={**COMMON, "line": "release line X.Y when not on its branch",
+                "force": "allow a patch of an unsupported or end-of-life line"})
+    @edge
+    def patch(c, line=None, owner=None, force=False, dry_run=False, yes=False, path=None, config=None):
+        """Release the next patch X.Y.Z+1 of a release line (from release-X.Y.x)."""
+        _run("patch", dry_run, yes, path, config, line=line, owner=owner, force=force)
+
+    @task(help={**COMMON, "commit": "cut from this commit on main instead of main's tip"})
+    @edge
+    def minor(c, commit=None, owner=None, dry_run=False, yes=False, path=None, config=None):
+        """Cut release-X.Y.x from main and publish X.Y.0rc1 (starts the community window)."""
+        _run("minor", dry_run, yes, path, config, commit=commit, owner=owner)
+
+    @task(help={**COMMON, "commit": "cut from this commit on main instead of main's tip"})
+    @edge
+    def major(c, commit=None, owner=None, dry_run=False, yes=False, path=None, config=None):
+        """Cut release-X.0.x from main and publish X.0.0rc1 (starts the community window)."""
+        _run("major", dry_run, yes, path, config, commit=commit, owner=owner)
+
+    @task(help={**COMMON, "line": "release line X.Y when not on its branch"})
+    @edge
+    def rc(c, line=None, owner=None, dry_run=False, yes=False, path=None, config=None):
+        """Publish the next release candidate of the open line (after backports)."""
+        _run("rc", dry_run, yes, path, config, line=line, owner=owner)
+
+    @task(help={**COMMON, "line": "release line X.Y when not on its branch",
+                "override": "release inside the testing window; the reason is journaled and published"})
+    @edge
+    def final(c, line=None, override=None, owner=None, dry_run=False, yes=False, path=None, config=None):
+        """Promote the last release candidate to the final X.Y.0."""
+        _run("final", dry_run, yes, path, config, line=line, owner=owner, override=override)
+
+    @task(name="plan", help={"kind": "patch, minor, major, rc or final", "line": "release line X.Y",
+                             "commit": "minor/major: start commit on main", "override": "final: window override",
+                             "owner": COMMON["owner"], "force": "patch of an unsupported line",
+                             "path": COMMON["path"], "config": COMMON["config"]})
+    @edge
+    def plan_(c, kind, line=None, commit=None, override=None, owner=None, force=False, path=None, config=None):
+        """Show the plan of a release as tables (gates and steps); nothing is done."""
+        from .flow import prepare, show_plan
+
+        req = _request(kind, commit=commit, override=override, owner=owner, force=force, line=line)
+        prepared = prepare(req, path or ".", config, dry_run=True)
+        show_plan(prepared)
+        prepared.plan.require_ready()
+
+    @task(help={"version": "the version whose unfinished release to resume", "yes": COMMON["yes"],
+                "path": COMMON["path"], "config": COMMON["config"]})
+    @edge
+    def resume(c, version, yes=False, path=None, config=None):
+        """Resume an interrupted release (the same as re-running its command)."""
+        from .errors import ReleaseError
+        from .git import find_root, read_state
+        from .journal import Journal
+
+        root = find_root(path or ".")
+        state = read_state(root)
+        j = Journal.open(state.git_dir, version)
+        meta = j.data.get("release")
+        if not meta:
+            raise ReleaseError(f"no journal for {version}", "see release.journal for the known ones")
+        if j.data.get("complete"):
+            raise ReleaseError(f"{version} is complete", "release.verify checks it against the world")
+        line = None
+        if meta["kind"] in ("patch", "rc", "final"):
+            line = ".".join(version.split(".")[:2])
+        _run(meta["kind"], False, yes, path, config, line=line)
+
+    @task(help={"version": "version (default: list the journals)", "json": "print the journal as JSON",
+                "path": COMMON["path"]})
+    @edge
+    def journal(c, version=None, json=False, path=None):
+        """Show what happened in a release, step by step, with facts and overrides."""
+        from . import ui
+        from .errors import ReleaseError
+        from .git import find_root, read_state
+        from .journal import Journal
+
+        state = read_state(find_root(path or "."))
+        if not version:
+            versions = Journal.list_versions(state.git_dir)
+            rows = []
+            for v in versions:
+                d = Journal.open(state.git_dir, v).data
+                rows.append((v, (d.get("release") or {}).get("kind", "?"),
+                             "complete" if d.get("complete") else "unfinished"))
+            ui.table("Journals", ["version", "kind", "state"], rows)
+            return
+        j = Journal.open(state.git_dir, version)
+        if not j.path.exists():
+            raise ReleaseError(f"no journal for {version}", "run release.journal without a version to list them")
+        if json:
+            ui.emit_json(j.data)
+            return
+        ui.say(f"{version}: {'complete' if j.data.get('complete') else 'unfinished'}")
+        ui.table("Steps", ["step", "status", "attempts", "finished", "detail"],
+                 [(n, e.get("status"), e.get("attempts", 0), e.get("finished", ""), e.get("detail", ""))
+                  for n, e in j.steps.items()])
+        for o in j.data.get("overrides", []):
+            ui.say(f"override {o['gate']} by {o.get('who') or '?'} at {o['when']}: {o['reason']}")
+
+    for t in (patch, minor, major, rc, final, plan_, resume, journal):
+        ns.add_task(t)

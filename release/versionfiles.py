@@ -1,0 +1,141 @@
+"""Version files: read and write the version (and pins) in the rendering of each ecosystem.
+
+* `pyproject.toml`: `[project].version` (tomlkit: formatting and comments kept) and, for
+  configured pins, `name==X` entries in `[project].dependencies` / optional dependencies.
+* `*.py`: `__version__ = "X"`.
+* `package.json`: `version` and, for configured pins, `dependencies`-like entries; indent kept.
+
+Python files get the PEP 440 rendering, package.json the SemVer one. Each write is verified by
+reading the file back.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from .errors import ConfigError
+from .version import Version
+
+_PY_VERSION = re.compile(r"""^(__version__\s*(?::\s*str\s*)?=\s*)(['"])([^'"]*)(['"])""", re.M)
+_DEP_KEYS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
+
+
+def rendering(path: str, version: Version) -> str:
+    return version.semver() if path.endswith("package.json") else version.pep440()
+
+
+def read_version(path: Path) -> str:
+    """The version text a file holds; ConfigError when it holds none."""
+    return version_in_text(path.name, _read(path), str(path))
+
+
+def version_in_text(name: str, text: str, path: str = "") -> str:
+    """The version a version file's text holds (pure); ConfigError when it holds none."""
+    path = path or name
+    if name == "package.json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno})", "fix the file") from None
+        v = data.get("version") if isinstance(data, dict) else None
+        if not isinstance(v, str) or not v:
+            raise ConfigError(f"{path} has no \"version\" field", "add one, e.g. \"version\": \"0.0.0\"")
+        return v
+    if name.endswith(".toml"):
+        import tomlkit
+
+        try:
+            doc = tomlkit.parse(text)
+        except Exception as exc:  # tomlkit raises its own ParseError family
+            raise ConfigError(f"{path} is not valid TOML ({exc})", "fix the file") from None
+        project = doc.get("project")
+        v = project.get("version") if project is not None else None
+        if not v:
+            raise ConfigError(
+                f"{path} has no [project].version", "set a static version, e.g. version = \"0.0.0\""
+            )
+        return str(v)
+    if name.endswith(".py"):
+        m = _PY_VERSION.search(text)
+        if not m:
+            raise ConfigError(f"{path} has no __version__ = \"...\" line", "add one")
+        return m.group(3)
+    raise ConfigError(f"{path}: unsupported version file type", "use pyproject.toml, *.py or package.json")
+
+
+def write_version(path: Path, version: Version, pins: list[str] | None = None) -> bool:
+    """Write `version` (and pins of `pins` to the same version) into `path`; True when changed."""
+    text = _read(path)
+    new = render_file(path.name, text, version, pins or [])
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    got = read_version(path)
+    if got != rendering(path.name, version):
+        raise ConfigError(f"{path}: wrote {rendering(path.name, version)} but read back {got}")
+    return new != text
+
+
+def render_file(name: str, text: str, version: Version, pins: list[str]) -> str:
+    """The file's text with the new version and pins (pure)."""
+    if name == "package.json":
+        data = json.loads(text)
+        indent = _json_indent(text)
+        data["version"] = version.semver()
+        for key in _DEP_KEYS:
+            deps = data.get(key)
+            if isinstance(deps, dict):
+                for pin in pins:
+                    if pin in deps:
+                        deps[pin] = version.semver()
+        out = json.dumps(data, indent=indent, ensure_ascii=False)
+        return out + ("\n" if text.endswith("\n") else "")
+    if name.endswith(".toml"):
+        import tomlkit
+
+        doc = tomlkit.parse(text)
+        doc["project"]["version"] = version.pep440()  # type: ignore[index]
+        project = doc["project"]
+        lists = []
+        if "dependencies" in project:  # type: ignore[operator]
+            lists.append(project["dependencies"])  # type: ignore[index]
+        for extra in (project.get("optional-dependencies") or {}).values():  # type: ignore[union-attr]
+            lists.append(extra)
+        for deps in lists:
+            for i, dep in enumerate(list(deps)):
+                for pin in pins:
+                    if _pin_name(str(dep)) == _canon(pin):
+                        deps[i] = f"{pin}=={version.pep440()}"
+        return tomlkit.dumps(doc)
+    if name.endswith(".py"):
+        if not _PY_VERSION.search(text):
+            raise ConfigError(f"{name} has no __version__ = \"...\" line", "add one")
+        return _PY_VERSION.sub(lambda m: f"{m.group(1)}{m.group(2)}{version.pep440()}{m.group(4)}", text, count=1)
+    raise ConfigError(f"{name}: unsupported version file type", "use pyproject.toml, *.py or package.json")
+
+
+def _canon(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _pin_name(dep: str) -> str:
+    m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", dep)
+    return _canon(m.group(1)) if m else ""
+
+
+def _json_indent(text: str) -> int | str:
+    m = re.search(r"\n([ \t]+)\"", text)
+    if not m:
+        return 2
+    ws = m.group(1)
+    return "\t" if ws.startswith("\t") else len(ws)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"version file {path} does not exist", "fix [tool.release].packages version_files") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"version file {path} is not UTF-8", "re-save it as UTF-8") from None
