@@ -143,7 +143,8 @@ class GitRepo:
 
     def remote_refs(self, *patterns: str) -> dict[str, str]:
         """Refs on the remote (one `ls-remote`), peeled for annotated tags."""
-        res = self.git("ls-remote", self.remote, *patterns)
+        peeled = [f"{p}^{{}}" for p in patterns if p.startswith("refs/tags/")]
+        res = self.git("ls-remote", self.remote, *patterns, *peeled)
         refs: dict[str, str] = {}
         for line in res.stdout.splitlines():
             sha, _, ref = line.partition("\t")

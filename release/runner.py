@@ -18,7 +18,9 @@ from .errors import ReleaseError
 log = logging.getLogger("release.run")
 
 # Environment variables whose values are secrets wherever they appear.
-SECRET_ENV_PATTERN = re.compile(r"(TOKEN|PASSWORD|PASSWD|SECRET|API_KEY|WEBHOOK|AUTH)", re.I)
+SECRET_ENV_PATTERN = re.compile(
+    r"(TOKEN|PASSWORD|PASSWD|SECRET|API_?KEY|WEBHOOK|CREDENTIAL|(^|_)AUTH($|_))", re.I
+)
 # Anything shaped like a token, even if we were never told about it.
 TOKEN_SHAPES = [
     re.compile(r"gh[pousr]_[A-Za-z0-9]{20,}"),
