@@ -298,7 +298,8 @@ class Message:
 
     def render(self, kind: str, forum: bool = False) -> dict[str, Any]:
         if kind == "slack":
-            text = self.headline if not self.body else f"{self.headline}\n\n{self.body}"
+            head = self.headline.replace("**", "*")  # Slack mrkdwn bold is *single*
+            text = head if not self.body else f"{head}\n\n{self.body}"
             return slack_payload(text, self.link)
         thread = self.thread_name if forum else ""
         if not self.body:

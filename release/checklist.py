@@ -53,8 +53,9 @@ def _done_detail(name: str, entry: dict[str, Any]) -> str:
         bits.append(f"thread \"{facts['thread_name']}\"")
     if facts.get("message_id"):
         bits.append(f"message {facts['message_id']}")
-    if facts.get("url"):
-        bits.append(str(facts["url"]))
+    url = facts.get("html_url") or facts.get("url")
+    if url:
+        bits.append(str(url))
     when = facts.get("posted_on") or entry.get("finished", "")
     if when:
         bits.append(str(when)[:10])

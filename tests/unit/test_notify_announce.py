@@ -169,7 +169,7 @@ def test_message_render_discord_long_notes_go_in_an_embed_cut_with_the_link():
 
 
 def test_message_render_forum_sets_thread_name_slack_has_text_only():
-    msg = a.Message(headline="head", body="notes", link=LINK, thread_name="Release v0.4.0")
+    msg = a.Message(headline="**head**", body="notes", link=LINK, thread_name="Release v0.4.0")
     assert msg.render("discord", forum=True)["thread_name"] == "Release v0.4.0"
     slack = msg.render("slack", forum=True)
-    assert slack == {"text": "head\n\nnotes"}
+    assert slack == {"text": "*head*\n\nnotes"}
