@@ -99,6 +99,8 @@ def checklist(journal_data: dict[str, Any], planned: set[str] | None = None) -> 
     """The status of every item from a journal's data (`Journal.data`)."""
     steps = journal_data.get("steps", {}) or {}
     marks = journal_data.get("checklist", {}) or {}
+    if planned is None and isinstance(journal_data.get("plan"), list):
+        planned = {str(n) for n in journal_data["plan"]}  # step names, when the engine records them
     return [item_status(it, steps, marks, planned) for it in ITEMS]
 
 

@@ -169,6 +169,16 @@ def notify_steps(policy: Policy, version: Version, kind: str) -> list[Any]:
     return [ReleaseThread(policy, version, kind), Announcement(policy, version, kind)]
 
 
+def thread_steps(policy: Policy, version: Version, kind: str) -> list[Any]:
+    """Only the release thread (for a plan that opens it right after the tag is pushed)."""
+    return [ReleaseThread(policy, version, kind)]
+
+
+def announce_steps(policy: Policy, version: Version, kind: str) -> list[Any]:
+    """Only the announcement (for a plan that posts it after the GitHub release)."""
+    return [Announcement(policy, version, kind)]
+
+
 # ---- journal reading -----------------------------------------------------------------------
 
 

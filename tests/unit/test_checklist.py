@@ -90,3 +90,8 @@ def test_mark_rejects_unknown_items_and_statuses():
         mark({}, "coffee", "done", "", "a", "b")
     with pytest.raises(ValueError):
         mark({}, "thread", "maybe", "", "a", "b")
+
+
+def test_a_plan_recorded_in_the_journal_is_used():
+    rows = by_key(checklist({"plan": ["notify:thread", "notify:announce", "changelog"]}))
+    assert rows["workflows"]["status"] == "skipped" and rows["thread"]["status"] == "pending"
