@@ -132,9 +132,10 @@ def build_steps(plan: Plan, policy: Any) -> list[Any]:
     steps.append(TagStep(plan.tag))
     steps += _optional_steps("release.steps_publish", "build_steps", policy, v)
     steps.append(PushStep(plan.branch, plan.tag))
+    steps += _optional_steps("release.steps_notify", "thread_steps", policy, v, kind)
     steps += _optional_steps("release.steps_publish", "publish_steps", policy, v)
     steps += _optional_steps("release.steps_github", "post_steps", policy, v, kind)
-    steps += _optional_steps("release.steps_notify", "notify_steps", policy, v, kind)
+    steps += _optional_steps("release.steps_notify", "announce_steps", policy, v, kind)
     return steps
 
 
@@ -219,6 +220,7 @@ def execute(p: Prepared, *, dry_run: bool = False, yes: bool = False,
             "gates": [{"gate": g.name, "status": g.status, "detail": g.reason} for g in plan.gates],
             **({"window": plan.window} if plan.window else {}),
         }
+        journal.data["plan"] = [st.name for st in plan.steps]
         journal.save()
         if plan.override:
             journal.add_override(plan.override["gate"], plan.override["reason"], plan.override.get("who", ""))
