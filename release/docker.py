@@ -645,6 +645,11 @@ def export_tree(repo: Any, commit: str, paths: list[str], dest: Path, name: str)
     specs = sorted({p for p in paths})
     if "." in specs:
         specs = ["."]
+    for spec in specs:
+        if spec != "." and not repo.git("cat-file", "-e", f"{commit}:{spec}", check=False).ok:
+            raise ConfigError(f"package {name!r}: {spec} does not exist at {commit[:12]}",
+                              "fix [tool.release].packages path/context/dockerfile, or tag a commit "
+                              "that has it")
     try:
         repo.git("archive", "--format=tar", "-o", str(archive), commit, "--", *specs)
     except ReleaseError as exc:

@@ -200,3 +200,34 @@ def test_a_tag_taken_between_build_and_push_is_a_clash(git_repo, docker_registry
     assert "not the image built for this release" in report.rows[0].detail
     assert reg.digest(repo, "0.4.0") == intruder
     assert reg.digest(repo, "latest") is None
+
+
+def test_build_network_from_the_environment_reaches_a_loopback_index(git_repo, docker_registry):
+    """RELEASE_DOCKER_NETWORK=host lets RUN reach a server on the build machine's loopback (as a
+    Dockerfile installing the just-published package from a local index needs)."""
+    reg = docker_registry
+    pol, repo = scaffold(git_repo, reg)
+    git_repo.commit("build: read the index at build time", path="image/Dockerfile",
+                    text=DOCKERFILE.format(base=reg.base_image)
+                    + f"RUN wget -q -O /served.json http://{reg.host}/v2/_catalog\n")
+    git_repo.tag("v1.0.0")
+    world = make_world(git_repo, reg, pol, "1.0.0")
+    world.env = {**world.env, "RELEASE_DOCKER_NETWORK": "host"}
+    report = engine.run(build_steps(pol, world.version), world, world.journal)
+    assert ok(report) == {f"image:{PKG}": "applied"}
+    served = reg.docker("run", "--rm", "--network=none", f"{reg.host}/{repo}:1.0.0", "cat", "/served.json")
+    assert "repositories" in json.loads(served.stdout)
+
+
+def test_a_dockerfile_missing_at_the_release_commit_is_one_clear_error(git_repo, docker_registry):
+    reg = docker_registry
+    pol, repo = scaffold(git_repo, reg)
+    git_repo.git("rm", "-q", "image/Dockerfile")
+    git_repo.git("commit", "-q", "-m", "chore: drop the Dockerfile")
+    git_repo.tag("v1.0.0")
+    git_repo.write("image/Dockerfile", "FROM scratch\n")  # in the work tree only: must not be used
+    world, report = release(git_repo, reg, pol, "1.0.0")
+    assert report.rows[0].status == "failed"
+    assert "image/Dockerfile does not exist at" in report.error.one_line()
+    assert "\n" not in report.error.one_line()
+    assert reg.tags(repo) == []
