@@ -231,3 +231,23 @@ def test_a_dockerfile_missing_at_the_release_commit_is_one_clear_error(git_repo,
     assert "image/Dockerfile does not exist at" in report.error.one_line()
     assert "\n" not in report.error.one_line()
     assert reg.tags(repo) == []
+
+
+def test_a_missing_latest_is_completed_from_the_registry_image(git_repo, docker_registry):
+    """A run that stopped after the version tag (here: one that believed 0.9.0 existed) is
+    completed later on a machine without the image: latest gets exactly the served digest."""
+    reg = docker_registry
+    pol, repo = scaffold(git_repo, reg)
+    git_repo.tag("v0.4.0")
+    stale = TagSet.from_names(["v0.4.0", "v0.9.0"])
+    world, report = release(git_repo, reg, pol, "0.4.0", tagset=stale)
+    assert ok(report) and not world.is_latest
+    digest = reg.digest(repo, "0.4.0")
+    assert reg.tags(repo) == ["0.4.0"]
+    reg.docker("image", "rm", f"{reg.host}/{repo}:0.4.0")
+
+    world, report = release(git_repo, reg, pol, "0.4.0")
+    assert ok(report) == {f"image:{PKG}": "done", f"push:{PKG}": "applied"}
+    assert reg.digest(repo, "latest") == reg.digest(repo, "0.4.0") == digest
+    assert world.journal.facts(f"push:{PKG}")["digests"] == {"0.4.0": digest, "latest": digest}
+    assert verify_world(world) == []
