@@ -774,14 +774,27 @@ def insert_section(text: str, notes: Notes) -> str:
     body_end = nxt.start() if nxt else (link_defs.start() if link_defs else len(text))
     hand = text[head_end:body_end].strip("\n")
     section = notes.heading + "\n\n"
-    if hand.strip():
+    if _has_content(hand):
         section += hand.rstrip() + "\n\n"
+        keep = ""
+    else:  # nothing written, or only an empty template (### Added / ### Fixed): it stays
+        keep = hand.rstrip() + "\n\n" if hand.strip() else ""
     section += notes.body_markdown(3)
     rest = text[body_end:]
-    new = text[:head_end] + "\n" + section.rstrip("\n") + "\n" + ("\n" + rest if rest.strip() else "")
+    new = (text[:head_end] + "\n" + keep + section.rstrip("\n") + "\n"
+           + ("\n" + rest if rest.strip() else ""))
     if link_defs and notes.compare_url:
         new = _move_links(new, notes)
     return new if new.endswith("\n") else new + "\n"
+
+
+def _has_content(text: str) -> bool:
+    """True when text has something besides headings, blank lines and HTML comments."""
+    for line in text.splitlines():
+        t = line.strip()
+        if t and not t.startswith("#") and not (t.startswith("<!--") and t.endswith("-->")):
+            return True
+    return False
 
 
 def _move_links(text: str, notes: Notes) -> str:

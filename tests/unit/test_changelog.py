@@ -390,3 +390,12 @@ def test_insert_keeps_every_older_section_byte_for_byte(bodies, unreleased):
 def test_render_changelog_has_unreleased_and_every_section():
     text = render_changelog([notes(), notes(version="0.3.2", tag="v0.3.2", previous="v0.3.1")])
     assert text.index("## [Unreleased]") < text.index("## [0.4.0]") < text.index("## [0.3.2]")
+
+
+def test_an_empty_unreleased_template_stays_where_it_is():
+    text = "# Changelog\n\n## [Unreleased]\n\n### Added\n\n### Fixed\n\n## [0.3.2] - x\n\n- old\n"
+    out = insert_section(text, notes())
+    unreleased, rest = out.split("## [0.4.0]", 1)
+    assert unreleased.endswith("## [Unreleased]\n\n### Added\n\n### Fixed\n\n")
+    assert "### Added" not in rest
+    assert insert_section(out, notes()) == out
