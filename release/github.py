@@ -111,6 +111,7 @@ class GitHub:
         self._g: Any = None
         self._repo: Any = None
         self._writable = False
+        self._lazy = False
         self._requests = 0  # raw JSON requests made (the milestone gate reports its cost)
 
     @classmethod
@@ -128,16 +129,23 @@ class GitHub:
     @property
     def g(self) -> Any:
         if self._g is None:
+            import inspect
+
             from github import Auth, Github
 
+            kw: dict[str, Any] = {}
+            if "lazy" in inspect.signature(Github).parameters:  # PyGithub >= 2.4: no request per get_repo
+                kw["lazy"] = True
             self._g = Github(base_url=self.api, auth=Auth.Token(self._token), retry=None, per_page=PER_PAGE,
-                             seconds_between_requests=0, seconds_between_writes=0, timeout=30)
+                             seconds_between_requests=0, seconds_between_writes=0, timeout=30, **kw)
+            self._lazy = bool(kw)
         return self._g
 
     @property
     def repo(self) -> Any:
         if self._repo is None:
-            self._repo = self.g.get_repo(self.repo_name, lazy=True)
+            g = self.g
+            self._repo = g.get_repo(self.repo_name) if self._lazy else g.get_repo(self.repo_name, lazy=True)
         return self._repo
 
     def _path(self, rest: str) -> str:

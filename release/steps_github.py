@@ -216,7 +216,7 @@ class ReleaseStep(GitHubStep):
         want = self._want(world)
         facts = {"id": rel.id, "url": rel.html_url}
         stale = []
-        if rel.title != want["name"] or (rel.body or "") != want["body"]:
+        if _title(rel) != want["name"] or (rel.body or "") != want["body"]:
             stale.append("title/body")
         if bool(rel.prerelease) != want["prerelease"]:
             stale.append("prerelease flag")
@@ -246,7 +246,7 @@ class ReleaseStep(GitHubStep):
         if rel is None:
             rel = gh.create_release(world.tag, want["name"], want["body"], prerelease=want["prerelease"],
                                     make_latest=want["latest"], target=world.release_commit)
-        elif (rel.title != want["name"] or (rel.body or "") != want["body"]
+        elif (_title(rel) != want["name"] or (rel.body or "") != want["body"]
               or bool(rel.prerelease) != want["prerelease"]
               or (gh.latest_release_tag() == world.tag) != want["latest"]):
             rel = gh.update_release(rel, want["name"], want["body"], prerelease=want["prerelease"],
@@ -261,6 +261,10 @@ class ReleaseStep(GitHubStep):
             gh.upload_asset(rel, f)
             uploaded.append(f.name)
         return {"id": rel.id, "url": rel.html_url, "uploaded": uploaded}
+
+
+def _title(rel: Any) -> str:
+    return rel.name if hasattr(type(rel), "name") else rel.title
 
 
 def _workflows_for(policy: Policy, version: Version, kind: str) -> list[Workflow]:
