@@ -1,0 +1,165 @@
+"""The test gate without running nox: report parsing, release types, evidence in the journal."""
+
+from __future__ import annotations
+
+import sys
+import types
+from dataclasses import replace
+from types import SimpleNamespace
+
+import pytest
+
+import release
+from release import steps_tests
+from release.errors import NotReady
+from release.journal import Journal
+from release.nox_gate import NoxRun, SessionResult, nox_command, parse_report
+from release.policy import Policy, policy_from_table
+from release.policy import Tests as TestsPolicy
+from release.steps_tests import TestGate, release_type
+from release.version import Version
+
+REPORT = {
+    "result": 0,
+    "sessions": [
+        {"name": "lint", "result": "success", "reason": None, "signatures": ["lint"], "duration": 1.5},
+        {"name": "compat", "result": "skipped", "reason": "Python interpreter 3.10 not found",
+         "signatures": ["compat(deps='lowest')", "compat-3.10(deps='lowest')"], "duration": 0.2},
+        {"name": "tests", "result": "failed", "reason": None, "signatures": ["tests"], "duration": 12.25},
+    ],
+}
+
+
+def test_parse_report_keeps_names_results_durations_and_reasons():
+    got = parse_report(REPORT)
+    assert [(s.name, s.result, s.seconds) for s in got] == [
+        ("lint", "success", 1.5), ("compat-3.10(deps='lowest')", "skipped", 0.2), ("tests", "failed", 12.25)]
+    assert got[1].reason == "Python interpreter 3.10 not found"
+    assert [s.passed for s in got] == [True, True, False]
+
+
+def test_parse_report_refuses_other_json():
+    with pytest.raises(Exception, match="not the JSON nox writes"):
+        parse_report({"sessions": "x"})
+
+
+def test_noxrun_ok_only_when_every_session_passed_and_something_ran():
+    good = NoxRun("abc", ["patch"], [SessionResult("lint", "success", 1.0)], returncode=0)
+    assert good.ok and not good.failed
+    assert not NoxRun("abc", ["patch"], [], returncode=0).ok  # nothing ran is no evidence
+    bad = NoxRun("abc", ["patch"], parse_report(REPORT), returncode=1)
+    assert not bad.ok and [s.name for s in bad.failed] == ["tests"]
+    facts = bad.facts()
+    assert facts["commit"] == "abc" and facts["tags"] == ["patch"] and facts["ok"] is False
+    assert facts["sessions"][2] == {"name": "tests", "result": "failed", "seconds": 12.25}
+    assert facts["sessions"][1]["reason"].startswith("Python interpreter")
+
+
+def test_nox_command_env_override_and_default():
+    assert nox_command({"RELEASE_NOX": "nox -f tiny.py"}) == ["nox", "-f", "tiny.py"]
+    assert nox_command({})[-2:] == ["-m", "nox"]  # nox is a test dependency, importable here
+
+
+@pytest.mark.parametrize(("version", "kind", "expected"), [
+    ("0.4.1", "patch", "patch"), ("0.5.0rc1", "minor", "minor"), ("1.0.0rc1", "major", "major"),
+    ("0.5.0rc2", "rc", "minor"), ("2.0.0rc3", "rc", "major"), ("0.5.0", "final", "minor"),
+    ("2.0.0", "final", "major"),
+])
+def test_release_type_of_rc_and_final_is_their_line(version, kind, expected):
+    assert release_type(Version.parse(version), kind) == expected
+
+
+def test_gate_takes_the_tags_of_its_type_from_policy():
+    pol = policy_from_table({"tests": {"patch": ["unit"], "minor": ["unit", "docs"], "major": ["all"]}})
+    (step,) = steps_tests.test_gate_steps(pol, Version.parse("0.5.0rc2"), "rc")
+    assert step.name == "gate:tests" and step.gate and not step.irreversible
+    assert step.tags == ["unit", "docs"] and "nox -t unit docs" in step.describe()
+
+
+# ---- probes against a journal (no nox) -------------------------------------------------------
+
+
+def world(tmp_path, policy=None, base="b" * 40, release_commit=""):
+    repo = SimpleNamespace(git=lambda *a, check=True: SimpleNamespace(ok=True))  # noxfile present
+    return SimpleNamespace(
+        policy=policy or Policy(), journal=Journal(tmp_path / "j.json"), base_commit=base,
+        release_commit=release_commit, repo=repo, env={}, work_dir=tmp_path / "work",
+        version=Version.parse("0.4.1"),
+    )
+
+
+def evidence(commit, tags=("patch",), ok=True):
+    return {"commit": commit, "tags": list(tags), "ok": ok,
+            "sessions": [{"name": "lint", "result": "success" if ok else "failed", "seconds": 1.0}]}
+
+
+def test_probe_done_only_with_passing_evidence_for_this_commit_and_tags(tmp_path):
+    w = world(tmp_path)
+    step = TestGate(w.policy, Version.parse("0.4.1"), "patch")
+    assert not step.probe(w).done
+    w.journal.set("evidence", {"tests": [evidence("c" * 40)]})  # another commit
+    assert not step.probe(w).done
+    w.journal.set("evidence", {"tests": [evidence("b" * 40, tags=("minor",))]})  # other tags
+    assert not step.probe(w).done
+    w.journal.set("evidence", {"tests": [evidence("b" * 40, ok=False)]})  # failed
+    assert not step.probe(w).done
+    w.journal.set("evidence", {"tests": [evidence("b" * 40, ok=False), evidence("b" * 40, tags=("patch", "x"))]})
+    seen = step.probe(w)
+    assert seen.done and seen.facts["sessions"][0]["name"] == "lint" and "lint" in seen.detail
+
+
+def test_evidence_for_the_base_still_counts_once_the_release_commit_exists(tmp_path):
+    w = world(tmp_path, release_commit="r" * 40)
+    w.journal.set("evidence", {"tests": [evidence("b" * 40)]})
+    step = TestGate(w.policy, Version.parse("0.4.1"), "patch")
+    assert step.probe(w).done
+    assert TestGate.commit(w) == "r" * 40  # a fresh run would test the release commit itself
+
+
+def test_evidence_none_and_empty_tags_are_skipped_with_reason(tmp_path):
+    none = Policy(tests=TestsPolicy(evidence="none"))
+    assert TestGate(none, Version.parse("0.4.1"), "patch").probe(world(tmp_path)).skip == "tests.evidence = none"
+    empty = Policy(tests=TestsPolicy(patch=[]))
+    assert "lists no nox tags" in TestGate(empty, Version.parse("0.4.1"), "patch").probe(world(tmp_path)).skip
+
+
+def test_no_noxfile_is_skipped(tmp_path):
+    w = world(tmp_path)
+    w.repo = SimpleNamespace(git=lambda *a, check=True: SimpleNamespace(ok=False))
+    assert TestGate(w.policy, Version.parse("0.4.1"), "patch").probe(w).skip == "no noxfile.py"
+
+
+# ---- evidence from CI check runs -------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_github(monkeypatch):
+    runs: list[dict] = []
+    mod = types.ModuleType("release.github")
+    mod.check_runs = lambda world, sha: [dict(r) for r in runs]  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "release.github", mod)
+    monkeypatch.setattr(release, "github", mod, raising=False)
+    return runs
+
+
+def test_checks_evidence_needs_the_ci_job_of_each_tag_green(tmp_path, fake_github):
+    pol = replace(Policy(), tests=TestsPolicy(evidence="checks"))
+    w = world(tmp_path, policy=pol)
+    step = TestGate(pol, Version.parse("0.5.0rc2"), "rc")  # minor line -> tag minor
+    assert not step.probe(w).done and "missing: nox -t minor" in step.probe(w).detail
+    fake_github.append({"name": "nox -t minor", "status": "completed", "conclusion": "failure",
+                        "url": "http://ci/1"})
+    with pytest.raises(NotReady, match="failing: nox -t minor http://ci/1"):
+        step.apply(w)
+    fake_github[0].update(conclusion="success")
+    seen = step.probe(w)
+    assert seen.done and seen.facts["checks"] == [{"name": "nox -t minor", "conclusion": "success",
+                                                   "url": "http://ci/1"}]
+
+
+def test_checks_evidence_without_the_github_adapter_is_skipped(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "release.github", types.ModuleType("release.github"))
+    monkeypatch.setattr(release, "github", sys.modules["release.github"], raising=False)
+    pol = Policy(tests=TestsPolicy(evidence="checks"))
+    seen = TestGate(pol, Version.parse("0.4.1"), "patch").probe(world(tmp_path, policy=pol))
+    assert "check_runs is not available" in seen.skip
