@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs; idempotent (installs only what is missing).
+#   apt:  git, nodejs, npm        (apt-get update once, and only if something is missing)
+#   pip:  the toolkit with its test extras (pypiserver, bcrypt<5, passlib, ...) and hatchling,
+#         the build backend the publishing tests build sample packages with (--no-isolation)
+#   npm:  Verdaccio 6.8 into ~/.cache/release-kit/verdaccio (RELEASE_KIT_CACHE overrides the base)
+#   then scripts/install-docker-deps.sh when it exists (dockerd, registry, busybox-static).
+# CI runs it as root with CI=true; locally it needs root (or sudo) only for apt packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { echo "test deps: $*"; }
+
+# ---- apt ---------------------------------------------------------------------------------------
+missing=()
+command -v git >/dev/null 2>&1 || missing+=(git)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO=(sudo); else
+      say "need root (or sudo) to install: ${missing[*]}" >&2; exit 1
+    fi
+  fi
+  say "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${SUDO[@]}" apt-get update -q
+  "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+  export RELEASE_KIT_APT_UPDATED=1
+else
+  say "apt: git, node and npm present"
+fi
+
+# ---- pip ---------------------------------------------------------------------------------------
+PY="${PYTHON:-python3}"
+if "$PY" - <<'PY' 2>/dev/null
+import sys
+from importlib.metadata import PackageNotFoundError, version
+need = ["release-kit", "pytest", "hypothesis", "pypiserver", "passlib", "bcrypt", "hatchling", "twine", "build"]
+try:
+    found = {name: version(name) for name in need}
+except PackageNotFoundError:
+    sys.exit(1)
+sys.exit(1 if int(found["bcrypt"].split(".")[0]) >= 5 else 0)
+PY
+then
+  say "pip: toolkit, test extras and hatchling present"
+else
+  say "pip install -e .[test] hatchling"
+  "$PY" -m pip install -q -e '.[test]' 'pypiserver>=2.1' 'bcrypt<5' 'passlib>=1.7' hatchling
+fi
+
+# ---- npm: Verdaccio ------------------------------------------------------------------------------
+"$PY" -m tests.fixtures.npm_registry
+
+# ---- docker (another part of the suite) ----------------------------------------------------------
+if [ -f scripts/install-docker-deps.sh ]; then
+  bash scripts/install-docker-deps.sh
+fi
+say "ok"
