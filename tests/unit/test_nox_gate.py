@@ -10,12 +10,12 @@ from types import SimpleNamespace
 import pytest
 
 import release
+from release import policy as policy_mod
 from release import steps_tests
 from release.errors import NotReady
 from release.journal import Journal
 from release.nox_gate import NoxRun, SessionResult, nox_command, parse_report
 from release.policy import Policy, policy_from_table
-from release.policy import Tests as TestsPolicy
 from release.steps_tests import TestGate, release_type
 from release.version import Version
 
@@ -117,9 +117,9 @@ def test_evidence_for_the_base_still_counts_once_the_release_commit_exists(tmp_p
 
 
 def test_evidence_none_and_empty_tags_are_skipped_with_reason(tmp_path):
-    none = Policy(tests=TestsPolicy(evidence="none"))
+    none = Policy(tests=policy_mod.Tests(evidence="none"))
     assert TestGate(none, Version.parse("0.4.1"), "patch").probe(world(tmp_path)).skip == "tests.evidence = none"
-    empty = Policy(tests=TestsPolicy(patch=[]))
+    empty = Policy(tests=policy_mod.Tests(patch=[]))
     assert "lists no nox tags" in TestGate(empty, Version.parse("0.4.1"), "patch").probe(world(tmp_path)).skip
 
 
@@ -143,7 +143,7 @@ def fake_github(monkeypatch):
 
 
 def test_checks_evidence_needs_the_ci_job_of_each_tag_green(tmp_path, fake_github):
-    pol = replace(Policy(), tests=TestsPolicy(evidence="checks"))
+    pol = replace(Policy(), tests=policy_mod.Tests(evidence="checks"))
     w = world(tmp_path, policy=pol)
     step = TestGate(pol, Version.parse("0.5.0rc2"), "rc")  # minor line -> tag minor
     assert not step.probe(w).done and "missing: nox -t minor" in step.probe(w).detail
@@ -160,6 +160,6 @@ def test_checks_evidence_needs_the_ci_job_of_each_tag_green(tmp_path, fake_githu
 def test_checks_evidence_without_the_github_adapter_is_skipped(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "release.github", types.ModuleType("release.github"))
     monkeypatch.setattr(release, "github", sys.modules["release.github"], raising=False)
-    pol = Policy(tests=TestsPolicy(evidence="checks"))
+    pol = Policy(tests=policy_mod.Tests(evidence="checks"))
     seen = TestGate(pol, Version.parse("0.4.1"), "patch").probe(world(tmp_path, policy=pol))
     assert "check_runs is not available" in seen.skip
