@@ -35,7 +35,7 @@ from typing import Any
 
 from .errors import ConfigError, GitError, ReleaseError, RemoteError
 from .policy import Policy
-from .runner import CommandError, register_secret, run
+from .runner import CommandError, run
 
 STATE_VERSION = 1
 SHORT = 10  # hex digits of the short sha in backport branch names (fixed: names must be stable)
@@ -132,71 +132,42 @@ class PullInfo:
 
 
 class PullRequests:
-    """The few pull-request calls a backport needs, over PyGithub (imported on first use)."""
+    """The few pull-request calls a backport needs, over the GitHub adapter (`release.github`,
+    which brings bounded retries, the scope check before writes and token redaction)."""
 
-    def __init__(self, policy: Policy, token: str) -> None:
-        from github import Auth, Github
+    def __init__(self, policy: Policy) -> None:
+        from .github import GitHub
 
-        register_secret(token)
-        self._gh = Github(base_url=policy.github_api.rstrip("/"), auth=Auth.Token(token),
-                          seconds_between_requests=0, seconds_between_writes=0)
-        self._name = policy.github_repo
-        self._repo: Any = None
-
-    def _r(self) -> Any:
-        if self._repo is None:
-            self._repo = self._call(lambda: self._gh.get_repo(self._name), f"read repository {self._name}")
-        return self._repo
+        self.gh = GitHub.from_policy(policy)
+        self._pulls = f"/repos/{policy.github_repo}/pulls"
 
     @staticmethod
-    def _call(fn: Callable[[], Any], what: str) -> Any:
-        from github import GithubException
-
-        try:
-            return fn()
-        except GithubException as exc:
-            msg = exc.data.get("message") if isinstance(exc.data, dict) else None
-            errors = exc.data.get("errors") if isinstance(exc.data, dict) else None
-            if errors and isinstance(errors, list):
-                extra = "; ".join(str(e.get("message") or e.get("code") or e) if isinstance(e, dict) else str(e)
-                                  for e in errors)
-                msg = f"{msg} ({extra})" if msg else extra
-            hint = "check GITHUB_TOKEN's access to the repository" if exc.status in (401, 403) else \
-                "re-run the same command to resume"
-            raise RemoteError(f"GitHub refused to {what}: HTTP {exc.status} {msg or ''}".strip(), hint) from None
-        except OSError as exc:
-            raise RemoteError(f"GitHub could not be reached to {what}: {exc}",
-                              "check [tool.release].github_api and the network, then re-run") from None
-
-    @staticmethod
-    def _info(p: Any) -> PullInfo:
-        commits = p.raw_data.get("commits")
+    def _info(d: dict[str, Any]) -> PullInfo:
+        commits = d.get("commits")
         return PullInfo(
-            number=p.number, title=p.title or "", merged=bool(p.raw_data.get("merged")),
-            merge_commit_sha=p.raw_data.get("merge_commit_sha"), html_url=p.html_url or "",
-            labels=[lb["name"] for lb in p.raw_data.get("labels") or []],
+            number=int(d["number"]), title=d.get("title") or "", merged=bool(d.get("merged")),
+            merge_commit_sha=d.get("merge_commit_sha"), html_url=d.get("html_url") or "",
+            labels=[lb["name"] for lb in d.get("labels") or []],
             commits=commits if isinstance(commits, int) else None,
-            head_ref=(p.raw_data.get("head") or {}).get("ref", ""),
-            base_ref=(p.raw_data.get("base") or {}).get("ref", ""),
+            head_ref=(d.get("head") or {}).get("ref", ""),
+            base_ref=(d.get("base") or {}).get("ref", ""),
         )
 
-    def get(self, number: int) -> PullInfo:
-        return self._info(self._call(lambda: self._r().get_pull(number), f"read pull request #{number}"))
+    def get(self, number: int) -> PullInfo | None:
+        d = self.gh.get_pull(number)
+        return self._info(d) if d else None
 
-    def open_for_base(self, base: str) -> list[PullInfo]:
-        def fetch() -> list[PullInfo]:
-            return [self._info(p) for p in self._r().get_pulls(state="open", base=base)]
-
-        return self._call(fetch, f"list open pull requests into {base}")
+    def open_for_base(self, base: str, head: str) -> list[PullInfo]:
+        """Open PRs into `base` (one page: backports made by hand or by Mergify are found by
+        title); past 100 of them, the exact head is asked for too."""
+        found = self.gh.get_json(f"open pull requests into {base}", self._pulls,
+                                 {"state": "open", "base": base, "per_page": 100}) or []
+        if len(found) >= 100:
+            found = list(found) + self.gh.open_pulls(head, base)
+        return [self._info(d) for d in found]
 
     def create(self, base: str, head: str, title: str, body: str, labels: list[str]) -> PullInfo:
-        pr = self._call(lambda: self._r().create_pull(base=base, head=head, title=title, body=body),
-                        f"open a pull request from {head} into {base}")
-        if labels:
-            self._call(lambda: pr.add_to_labels(*labels), f"label pull request #{pr.number}")
-        info = self._info(pr)
-        info.labels = list(labels)
-        return info
+        return self._info(self.gh.create_pull(title, body, head, base, labels))
 
 
 def github_token(env: dict[str, str] | None = None) -> str:
@@ -206,10 +177,9 @@ def github_token(env: dict[str, str] | None = None) -> str:
 
 def pull_requests(policy: Policy) -> PullRequests | None:
     """The PR adapter, or None when no GitHub repository is configured or no token is set."""
-    token = github_token()
-    if not policy.github_repo or not token:
+    if not policy.github_repo or not github_token():
         return None
-    return PullRequests(policy, token)
+    return PullRequests(policy)
 
 
 # ---- git helpers ---------------------------------------------------------------------------
@@ -375,11 +345,8 @@ class Backporter:
             src.pr = int(m.group(1))
             src.title = _PR_SUFFIX.sub("", subject)
             if self.prs is not None:
-                try:
-                    info = self.prs.get(src.pr)
-                except RemoteError:  # not a PR of this repository: the commit alone is enough
-                    return src
-                if info.merge_commit_sha == sha:
+                info = self.prs.get(src.pr)
+                if info is not None and info.merge_commit_sha == sha:
                     src.url, src.labels, src.title = info.html_url, info.labels, info.title or src.title
         return src
 
@@ -409,6 +376,9 @@ class Backporter:
             raise ConfigError(f"{ref} is a pull request number and no GitHub token is set",
                               "export GITHUB_TOKEN (or GH_TOKEN), or pass the merge commit sha")
         info = self.prs.get(number)
+        if info is None:
+            raise RemoteError(f"pull request #{number} does not exist in {self.policy.github_repo}",
+                              "check the number")
         if not info.merged or not info.merge_commit_sha:
             raise ReleaseError(f"pull request #{number} is not merged", "backport it once it is merged")
         sha = _rev(self.root, info.merge_commit_sha)
@@ -459,7 +429,7 @@ class Backporter:
     def _open_pr(self, src: Source, target: str, branch: str) -> PullInfo | None:
         if self.prs is None:
             return None
-        for p in self.prs.open_for_base(target):
+        for p in self.prs.open_for_base(target, branch):
             if p.head_ref == branch or (src.pr and p.title.rstrip().endswith(f"(backport #{src.pr})")):
                 return p
         return None
@@ -601,6 +571,11 @@ class Backporter:
                 outcome = self.run_target(src, target, bp_heads)
             except BackportConflict as exc:
                 exc.outcomes = outcomes + [Outcome(target, "conflict", exc.message, src.branch_for(target))]
+                raise
+            except ReleaseError as exc:
+                kept = ("the backport state is kept: fix the cause, then `invoke release.backport --continue` "
+                        "(or `--abort`)")
+                exc.hint = f"{exc.hint}; {kept}" if exc.hint else kept
                 raise
             self.say(f"{target}: {outcome.detail}")
             self._advance(outcome)

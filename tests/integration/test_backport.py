@@ -327,3 +327,37 @@ def test_cli_positional_ref_then_continue_and_abort_flags_alone(git_repo):
     assert res.returncode == 1 and "no backport is in progress" in res.stderr
     res = cli(git_repo, "release.backport", "--to", "release-0.4.x")
     assert res.returncode != 0 and "positional arguments: 'ref'" in res.stderr
+
+
+def test_a_refused_pull_request_is_opened_by_continue(git_repo, gh_env):
+    github = gh_env
+    configure(git_repo, github)
+    two_lines(git_repo)
+    fix = git_repo.commit("fix: flaky (#3)", "fix.py", "fixed\n")
+    git_repo.git("push", "-q", "origin", "main")
+    github.fail_next("POST", r"/pulls$", 422)
+
+    with pytest.raises(ReleaseError) as info:
+        bp.backport(fix, ["release-0.4.x"], path=str(git_repo.root))
+    assert "--continue" in info.value.hint
+    assert f"backport/{fix[:bp.SHORT]}/release-0.4.x" in origin_branches(git_repo)  # pushed, PR missing
+    assert github.pulls() == []
+
+    outcomes = bp.continue_backport(path=str(git_repo.root))
+    assert [(o.target, o.status) for o in outcomes] == [("release-0.4.x", "opened")]
+    assert [p["title"] for p in github.pulls()] == ["fix: flaky (backport #3)"]
+    assert not state_path(git_repo).exists()
+
+
+def test_a_rebase_merge_picks_the_last_n_commits(git_repo, monkeypatch):
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    configure(git_repo)
+    two_lines(git_repo)
+    c1 = git_repo.commit("fix: part one", "one.py", "1\n")
+    c2 = git_repo.commit("fix: part two", "two.py", "2\n")
+    from release.policy import Policy
+
+    b = bp.Backporter(git_repo.root, Policy(), None, None)
+    assert b._commits_of(c2, 2) == [c1, c2]  # what a rebase-merged PR with 2 commits brings
+    assert b._commits_of(c2, 1) == [c2]
+    assert b._commits_of(c2, None) == [c2]  # a squash merge
