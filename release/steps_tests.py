@@ -7,8 +7,8 @@ the evidence comes from:
 
     nox     run `nox -t TAG ...` on the exact commit being released (release.nox_gate) and journal
             which sessions ran, their results and durations (step facts and evidence.tests)
-    checks  accept green GitHub check runs for that commit (release.github.check_runs); the
-            required ones are tests.required_checks, else "nox -t TAG" per tag (the CI matrix)
+    checks  accept green GitHub check runs for that commit (release.github's commit_checks); the
+            required ones are tests.required_checks, else "nox -t TAG" per tag (ci.yml's jobs)
     none    the gate is shown as skipped, never silently passed
 
 Any repository takes part by tagging its own nox sessions patch/minor/major.
@@ -24,8 +24,6 @@ from .errors import NotReady
 from .plan import line_kind
 from .policy import Policy
 from .version import Version
-
-GREEN = ("success", "neutral", "skipped")
 
 
 def release_type(version: Version, kind: str) -> str:
@@ -131,28 +129,22 @@ class TestGate(BaseStep):
         return list(self.policy.tests.required_checks) or [f"nox -t {t}" for t in self.tags]
 
     def _checks(self, world: Any, commit: str) -> Probe:
+        """Green CI check runs for `commit` (release.github through release.steps_github)."""
         try:
-            from . import github
+            from .steps_github import client, judge_checks
         except ImportError:
-            github = None  # type: ignore[assignment]
-        check_runs = getattr(github, "check_runs", None)
-        if check_runs is None:
-            return Probe.skipped("tests.evidence = checks, but release.github.check_runs is not available")
-        runs = {r["name"]: r for r in check_runs(world, commit)}
+            return Probe.skipped("tests.evidence = checks, but release.steps_github is not available")
         required = self.required_checks()
-        missing = [n for n in required if n not in runs]
-        pending = [n for n in required if n in runs and runs[n].get("status") != "completed"]
-        red = [n for n in required if n in runs and runs[n].get("status") == "completed"
-               and runs[n].get("conclusion") not in GREEN]
+        checks = client(world).commit_checks(commit)
+        state, failing, pending = judge_checks(checks, required)
+        by_name = {c.name: c for c in checks}
         facts = {"commit": commit, "tags": self.tags, "type": self.type, "source": "checks",
-                 "checks": [{"name": n, "conclusion": runs[n].get("conclusion"), "url": runs[n].get("url", "")}
-                            for n in required if n in runs]}
-        if missing or pending or red:
-            links = [f"{n} {runs[n].get('url') or ''}".strip() for n in red]
-            parts = ([f"failing: {', '.join(links)}"] if red else []) + \
-                    ([f"pending: {', '.join(pending)}"] if pending else []) + \
-                    ([f"missing: {', '.join(missing)}"] if missing else [])
-            return Probe.no(f"checks for {commit[:12]} not green ({'; '.join(parts)})", **facts)
+                 "checks": [{"name": n, "state": by_name[n].state, "url": by_name[n].url}
+                            for n in required if n in by_name]}
+        if state != "success":
+            parts = ([f"failing: {', '.join(f'{c.name} {c.url}'.strip() for c in failing)}"] if failing else []) + \
+                    ([f"pending: {', '.join(pending)}"] if pending else [])
+            return Probe.no(f"checks for {commit[:12]} not green ({'; '.join(parts) or state})", **facts)
         return Probe.yes(f"checks green for {commit[:12]}: {', '.join(required)}", **facts)
 
 

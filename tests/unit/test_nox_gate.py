@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
 
-import release
 from release import policy as policy_mod
 from release import steps_tests
 from release.errors import NotReady
@@ -132,34 +129,42 @@ def test_no_noxfile_is_skipped(tmp_path):
 # ---- evidence from CI check runs -------------------------------------------------------------
 
 
-@pytest.fixture
-def fake_github(monkeypatch):
-    runs: list[dict] = []
-    mod = types.ModuleType("release.github")
-    mod.check_runs = lambda world, sha: [dict(r) for r in runs]  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "release.github", mod)
-    monkeypatch.setattr(release, "github", mod, raising=False)
-    return runs
+class FakeGitHub:
+    """Stands in for release.github.GitHub: only commit_checks is used by the gate."""
+
+    def __init__(self) -> None:
+        self.checks: list = []
+        self.asked: list[str] = []
+
+    def commit_checks(self, sha):
+        from release.github import Check
+
+        self.asked.append(sha)
+        return [Check(**c) for c in self.checks]
 
 
-def test_checks_evidence_needs_the_ci_job_of_each_tag_green(tmp_path, fake_github):
+def test_checks_evidence_needs_the_ci_job_of_each_tag_green(tmp_path):
     pol = replace(Policy(), tests=policy_mod.Tests(evidence="checks"))
     w = world(tmp_path, policy=pol)
-    step = TestGate(pol, Version.parse("0.5.0rc2"), "rc")  # minor line -> tag minor
-    assert not step.probe(w).done and "missing: nox -t minor" in step.probe(w).detail
-    fake_github.append({"name": "nox -t minor", "status": "completed", "conclusion": "failure",
-                        "url": "http://ci/1"})
+    gh = FakeGitHub()
+    w.services = {"github": gh}
+    w.service = lambda name, factory: w.services[name]
+    step = TestGate(pol, Version.parse("0.5.0rc2"), "rc")  # minor line -> tag minor -> job "nox -t minor"
+    seen = step.probe(w)
+    assert not seen.done and "nox -t minor (not reported yet)" in seen.detail
+    gh.checks.append({"name": "nox -t minor", "state": "failure", "url": "http://ci/1"})
     with pytest.raises(NotReady, match="failing: nox -t minor http://ci/1"):
         step.apply(w)
-    fake_github[0].update(conclusion="success")
+    gh.checks[0]["state"] = "success"
     seen = step.probe(w)
-    assert seen.done and seen.facts["checks"] == [{"name": "nox -t minor", "conclusion": "success",
-                                                   "url": "http://ci/1"}]
+    assert seen.done and seen.facts["checks"] == [{"name": "nox -t minor", "state": "success", "url": "http://ci/1"}]
+    assert set(gh.asked) == {"b" * 40}  # the release's commit, nothing else
 
 
-def test_checks_evidence_without_the_github_adapter_is_skipped(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "release.github", types.ModuleType("release.github"))
-    monkeypatch.setattr(release, "github", sys.modules["release.github"], raising=False)
-    pol = Policy(tests=policy_mod.Tests(evidence="checks"))
-    seen = TestGate(pol, Version.parse("0.4.1"), "patch").probe(world(tmp_path, policy=pol))
-    assert "check_runs is not available" in seen.skip
+def test_checks_evidence_honours_required_checks(tmp_path):
+    pol = replace(Policy(), tests=policy_mod.Tests(evidence="checks", required_checks=["ci / all"]))
+    w = world(tmp_path, policy=pol)
+    gh = FakeGitHub()
+    gh.checks = [{"name": "ci / all", "state": "success"}, {"name": "nox -t patch", "state": "failure"}]
+    w.service = lambda name, factory: gh
+    assert TestGate(pol, Version.parse("0.4.1"), "patch").probe(w).done
