@@ -40,6 +40,12 @@ from .version import Version
 SIMPLE_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
 ISOLATION_ENV = "RELEASE_BUILD_ISOLATION"  # "0": build with the installed backend (--no-isolation)
 CREDENTIAL_ENV = ("TWINE_USERNAME", "TWINE_PASSWORD")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _plain(text: str) -> str:
+    """Tool output without colour codes (twine colours its verdicts)."""
+    return _ANSI.sub("", text or "")
 
 
 class ArtifactError(ReleaseError):
@@ -93,7 +99,7 @@ def build(src: Path, out_dir: Path, *, isolation: bool = True, env: Mapping[str,
 
 
 def _last_line(exc: CommandError) -> str:
-    lines = [ln.strip() for ln in (exc.stderr or exc.stdout or "").splitlines() if ln.strip()]
+    lines = [ln.strip() for ln in _plain(exc.stderr or exc.stdout or "").splitlines() if ln.strip()]
     key = [ln for ln in lines if "error" in ln.lower()]
     return redact((key[-1] if key else (lines[-1] if lines else exc.message))[:300])
 
@@ -103,7 +109,7 @@ def twine_check(files: Sequence[Path], env: Mapping[str, str] | None = None,
     try:
         run([python, "-m", "twine", "check", "--strict", *map(str, files)], env=env)
     except CommandError as exc:
-        bad = [ln.strip() for ln in (exc.stdout + exc.stderr).splitlines()
+        bad = [ln.strip() for ln in _plain(exc.stdout + exc.stderr).splitlines()
                if "FAILED" in ln or "ERROR" in ln or "WARNING" in ln]
         raise ArtifactError(f"twine check --strict refused the distribution: {'; '.join(bad[:3]) or exc.message}",
                             "fix the package metadata (readme, content type)") from None
@@ -217,7 +223,7 @@ def smoke_test(wheel: Path, find_links: Sequence[Path], import_names: Sequence[s
 
 
 def _tail(text: str) -> str:
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    lines = [ln.strip() for ln in _plain(text).splitlines() if ln.strip()]
     key = [ln for ln in lines if ln.lower().startswith(("error", "modulenotfounderror", "importerror"))]
     return redact((key[-1] if key else (lines[-1] if lines else "no output"))[:300])
 
