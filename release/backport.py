@@ -402,7 +402,8 @@ class Backporter:
                 if missing:
                     raise GitError(f"{', '.join(missing)} does not exist on {self.remote}",
                                    "create the release branch first, or check --to")
-                raise GitError(f"fetch from {self.remote} failed: {res.stderr.strip().splitlines()[-1:]}",
+                last = (res.stderr.strip().splitlines() or ["no output"])[-1]
+                raise GitError(f"fetch from {self.remote} failed: {last}",
                                "check the remote and retry")
 
     def _remote_heads(self, branches: list[str]) -> dict[str, str]:
