@@ -258,16 +258,22 @@ def release(req: Request, *, path: str = ".", config: str | None = None, dry_run
 
 
 def _kill_hook() -> Callable[[str], None] | None:
-    """Test seam: RELEASE_KILL_AFTER=<step name> SIGKILLs this process right after that step."""
-    target_step = os.environ.get("RELEASE_KILL_AFTER")
-    if not target_step:
+    """Test seams, after a named step: RELEASE_KILL_AFTER=<step> SIGKILLs this process;
+    RELEASE_PAUSE_AFTER=<step> with RELEASE_PAUSE_FIFO=<fifo> blocks until a line is written."""
+    kill_at = os.environ.get("RELEASE_KILL_AFTER")
+    pause_at = os.environ.get("RELEASE_PAUSE_AFTER")
+    fifo = os.environ.get("RELEASE_PAUSE_FIFO", "")
+    if not kill_at and not pause_at:
         return None
 
     def hook(name: str) -> None:
-        if name == target_step:
+        sys.stdout.flush()
+        if name == kill_at:
             import signal
 
-            sys.stdout.flush()
             os.kill(os.getpid(), signal.SIGKILL)
+        if name == pause_at and fifo:
+            with open(fifo) as fh:  # blocks until the test writes
+                fh.readline()
 
     return hook

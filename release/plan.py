@@ -269,7 +269,7 @@ def make_plan(state: Any, policy: Policy, req: Request, facts: Facts) -> Plan:
 
 def allowed_promotion_files(policy: Policy) -> set[str]:
     """Files a final may change relative to its last RC: the version files and the changelog."""
-    allowed = {policy.changelog}
+    allowed = {policy.changelog, *policy.version_files}
     for pkg in policy.packages:
         for vf in pkg.version_files:
             allowed.add(_join(pkg.path, vf))
@@ -278,7 +278,7 @@ def allowed_promotion_files(policy: Policy) -> set[str]:
 
 def version_file_paths(policy: Policy) -> list[tuple[str, list[str]]]:
     """(repo-relative version file, pins) for every package, in package order."""
-    out = []
+    out: list[tuple[str, list[str]]] = [(vf, []) for vf in policy.version_files]
     for pkg in policy.packages:
         for vf in pkg.version_files:
             out.append((_join(pkg.path, vf), list(pkg.pins)))

@@ -121,6 +121,8 @@ class Policy:
     branch_pattern: str = "release-{major}.{minor}.x"
     tag_pattern: str = "v{version}"
     changelog: str = "CHANGELOG.md"
+    # version files outside any package (relative to the root), bumped like a package's
+    version_files: list[str] = field(default_factory=list)
     github_repo: str = ""
     github_api: str = "https://api.github.com"
     rc_required: list[str] = field(default_factory=lambda: ["minor", "major"])

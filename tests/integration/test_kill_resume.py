@@ -34,7 +34,8 @@ def plan_steps(sb) -> list[str]:
 def test_kill_after_each_step_then_rerun(tmp_path):
     reference = make_sandbox(tmp_path / "reference")
     steps = plan_steps(reference)
-    assert steps[:4] == ["git:branch", "git:commit", "git:tag", "git:push"]
+    git_steps = ["git:branch", "git:commit", "git:tag", "git:push"]
+    assert [s for s in steps if s.startswith("git:")] == git_steps
     reference.run("release.minor", "--yes", check=True)
     expected = outcome(reference)
     matrix = []
@@ -49,4 +50,4 @@ def test_kill_after_each_step_then_rerun(tmp_path):
             matrix.append((step, "not reached"))
         assert outcome(sb) == expected, f"after a kill at {step}"
     print("\nkill matrix:", matrix)
-    assert [s for s, how in matrix if how == "killed"][:4] == steps[:4]
+    assert [s for s, how in matrix if how == "killed"] == git_steps  # the others are skipped here
