@@ -511,7 +511,8 @@ class BuildImage(_ImageStep):
         tags = tags_for(self.version, world.is_latest)
         labels = {LABEL_REVISION: commit, LABEL_VERSION: self.version.pep440()}
         argv = build_argv(self.ref, tags, root / context, root / dockerfile,
-                          render_build_args(self.pkg, self.version), labels, docker.network)
+                          render_build_args(self.pkg, self.version), labels,
+                          self.pkg.network or docker.network)
         docker.build(argv, cwd=root)
         local = docker.image(f"{self.ref}:{self.vtag}")
         if local is None:

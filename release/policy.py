@@ -108,6 +108,7 @@ class Package:
     dockerfile: str = "Dockerfile"
     context: str = "."
     build_args: dict[str, str] = field(default_factory=dict)
+    network: str = ""  # docker build --network for RUN (e.g. "host" to reach a local index)
     # npm
     access: str = "public"
 
