@@ -493,7 +493,9 @@ class Backporter:
                            "(every cherry-pick was empty)", branch)
         from .git import GitRepo
 
-        GitRepo(wt, self.remote).push(f"refs/heads/{branch}:refs/heads/{branch}")
+        # Pushed from the main checkout: the branch ref is shared, and a relative remote URL
+        # ("../origin.git") would resolve against the worktree's directory.
+        GitRepo(self.root, self.remote).push(f"refs/heads/{branch}:refs/heads/{branch}")
         outcome = self._open(src, target, branch)
         self._remove_worktree(wt, branch)
         return outcome
@@ -576,7 +578,7 @@ class Backporter:
             except ReleaseError as exc:
                 kept = ("the backport state is kept: fix the cause, then `invoke release.backport --continue` "
                         "(or `--abort`)")
-                exc.hint = f"{exc.hint}; {kept}" if exc.hint else kept
+                exc.hint = f"{exc.hint}; {kept}" if exc.hint and "re-run" not in exc.hint else kept
                 raise
             self.say(f"{target}: {outcome.detail}")
             self._advance(outcome)

@@ -120,6 +120,8 @@ def test_a_change_already_cherry_picked_onto_a_line_is_skipped(git_repo, monkeyp
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     monkeypatch.delenv("GH_TOKEN", raising=False)
     configure(git_repo)  # no github_repo: push and say so, no PR
+    # a relative remote URL must resolve against the checkout, not the backport worktree
+    git_repo.git("remote", "set-url", "origin", f"../{git_repo.origin.name}")
     two_lines(git_repo)
     fix = git_repo.commit("fix: off by one", "fix.py", "fixed\n")
     git_repo.git("push", "-q", "origin", "main")
