@@ -124,6 +124,7 @@ def _optional_steps(module: str, func: str, *args: Any) -> list[Any]:
 def build_steps(plan: Plan, policy: Any) -> list[Any]:
     v, kind = plan.version, plan.kind
     steps: list[Any] = []
+    steps += _optional_steps("release.steps_preflight", "preflight_steps", policy, v, kind)
     steps += _optional_steps("release.steps_tests", "test_gate_steps", policy, v, kind)
     steps += _optional_steps("release.steps_github", "gate_steps", policy, v, kind)
     if plan.create_branch:

@@ -19,7 +19,6 @@ from .version import (
     TagSet,
     Version,
     final_of,
-    line_str,
     next_major,
     next_minor,
     next_patch,
@@ -222,13 +221,11 @@ def make_plan(state: Any, policy: Policy, req: Request, facts: Facts) -> Plan:
 
     # -- line support (patch) --------------------------------------------------------------------
     if req.kind == "patch":
-        ln = line_str(version.line)
-        if ln in policy.eol_lines or (facts.supported and ln not in facts.supported):
-            state_word = "end of life" if ln in policy.eol_lines else "not a supported line"
-            gates.append(Gate("supported line", req.force, f"line {ln} is {state_word}" + (
-                " (--force given)" if req.force else "; pass --force to patch it anyway")))
-        else:
-            gates.append(Gate("supported line", True))
+        from .schedule import line_support
+
+        ok, why = line_support(tags, policy, version.line)
+        gates.append(Gate("supported line", ok or req.force, why if ok else why + (
+            " (--force given)" if req.force else "; pass --force to patch it anyway")))
 
     # -- final: window and provable promotion -------------------------------------------------------
     plan_override = None

@@ -25,7 +25,7 @@ build-backend = "hatchling.build"
 @pytest.fixture
 def published_sandbox(tmp_path, monkeypatch, pypi_server):
     pytest.importorskip("hatchling", reason="scripts/install-test-deps.sh installs hatchling")
-    sb = make_sandbox(tmp_path, monkeypatch)
+    sb = make_sandbox(tmp_path, monkeypatch, package=True)
     text = (sb.root / "pyproject.toml").read_text()
     text = BUILD + text.replace('dependencies = []', 'readme = "README.md"\ndependencies = []')
     repos = "\n".join(f'{k} = "{v}"' for k, v in pypi_server.repositories().items())
@@ -67,3 +67,12 @@ def test_minor_then_final_publish_to_the_right_index_and_verify(published_sandbo
     assert res.returncode == 4
     assert "DIFFERS" in res.stdout and rc_files[0] in res.stderr and rc_files[1] not in res.stderr
     assert pypi_server.password not in res.stdout + res.stderr
+
+
+def test_dry_run_previews_the_publish_steps_and_uploads_nothing(published_sandbox, pypi_server):
+    sb = published_sandbox
+    res = sb.run("release.minor", "--dry-run", check=True)
+    would = [ln.split()[1] for ln in res.stdout.splitlines() if ln.startswith(" ~ ")]
+    assert "build:demo-client" in would and "publish:demo-client" in would
+    assert pypi_server.testpypi.files() == [] and pypi_server.pypi.files() == []
+    assert not (sb.root / ".git" / "release").exists()

@@ -67,7 +67,7 @@ def test_minor_plan_is_ready_on_a_clean_main():
         (FakeState(["v0.4.0"]), Request("minor", commit="abc"), {"commit_sha": "e" * 40, "commit_on_main": False},
          "is not on origin/main"),
         (FakeState(["v0.4.0"]), Request("minor"), {"origin_error": "connection refused"}, "connection refused"),
-        (FakeState(["v0.2.0", "v0.3.0", "v0.4.0"], branch="release-0.2.x"), Request("patch"), {}, "not a supported line"),
+        (FakeState(["v0.2.0", "v0.3.0", "v0.4.0"], branch="release-0.2.x"), Request("patch"), {}, "line 0.2 is not supported"),
         (FakeState(["v0.4.0"], branch="release-0.4.x"), Request("patch"), {"branch_exists": False}, "does not exist"),
     ],
 )
