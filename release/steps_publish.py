@@ -164,6 +164,8 @@ class PublishPython(_PackageStep):
     def probe(self, world: Any) -> Probe:
         from . import pypi
 
+        if getattr(world, "dry_run", False) and not self._recorded(world, f"build:{self.pkg.name}").get("files"):
+            return Probe.no("would upload what build:" + self.pkg.name + " builds")
         built = self._built(world)
         ours: dict[str, str] = built["files"]
         label, _, simple = self._target()
@@ -280,17 +282,21 @@ class PublishNpm(_PackageStep):
     def probe(self, world: Any) -> Probe:
         from .npm import tag_ok
 
+        if getattr(world, "dry_run", False) and not self._recorded(world, f"pack:{self.pkg.name}").get("shasum"):
+            return Probe.no("would publish what pack:" + self.pkg.name + " packs")
         packed = self._packed(world)
         npm = _npm(world, self.policy)
         name, ver, tag = packed["name"], packed["version"], self._tag(world)
         seen = npm.view(name, ver)
+        self._on_registry = seen is not None
         if seen is None:
             return Probe.no(f"{name}@{ver} is not on the registry yet")
         dist = seen.get("dist") or {}
         if dist.get("shasum") != packed["shasum"] or (dist.get("integrity") and dist["integrity"] != packed["integrity"]):
             return Probe.clash(f"the registry has {name}@{ver} with other content (shasum {str(dist.get('shasum'))[:12]}, "
                                f"ours {packed['shasum'][:12]}); versions are immutable")
-        tags = npm.dist_tags(name)
+        # `npm view NAME@VERSION` carries the package's dist-tags; `npm dist-tag ls` when it does not
+        tags = seen.get("dist-tags") if isinstance(seen.get("dist-tags"), dict) else npm.dist_tags(name)
         note = ""
         if tag != "latest" and tags.get("latest") == ver:
             if self._recorded(world, self.name).get("latest_before") != "":
@@ -307,7 +313,11 @@ class PublishNpm(_PackageStep):
         packed = self._packed(world)
         npm = _npm(world, self.policy)
         tag = self._tag(world)
-        if npm.view(packed["name"], packed["version"]) is None:
+        on_registry = getattr(self, "_on_registry", None)  # what the probe just saw
+        if on_registry is None:
+            on_registry = npm.view(packed["name"], packed["version"]) is not None
+        self._on_registry = None
+        if not on_registry:
             tarball = Path(packed["tarball_path"])
             if not tarball.is_file() or b.sha256_file(tarball) != packed["sha256"]:
                 raise ReleaseError(f"{tarball} is not the tarball that was packed",

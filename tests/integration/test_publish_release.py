@@ -230,6 +230,16 @@ def test_one_release_publishes_in_dependency_order_and_reruns_upload_nothing(pro
     assert index_state(pypi.pypi) == before
     assert npm.versions(project.npm_name) == ["0.1.0"]
 
+    # even with the work directory gone, the rebuild is byte-identical (SOURCE_DATE_EPOCH = the
+    # commit time), so the index probe finds it already there and nothing is uploaded
+    import shutil
+
+    shutil.rmtree(project.wd.root / ".git" / "release" / "work")
+    third = project.run("0.1.0")
+    assert third.ok, [(r.name, r.status, r.detail) for r in third.rows]
+    assert statuses(third)["build:demo-client"] == "applied" and statuses(third)["publish:demo-client"] == "done"
+    assert index_state(pypi.pypi) == before
+
     # release.verify passes on the good release ...
     good = cli(project, "release.verify", "0.1.0")
     assert good.returncode == 0, good.stdout + good.stderr
