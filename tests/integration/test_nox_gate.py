@@ -155,4 +155,7 @@ def test_a_release_refuses_without_evidence_and_proceeds_with_it(tmp_path, monke
     gate = j["steps"]["gate:tests"]
     assert gate["status"] == "verified"
     assert sorted(s["name"] for s in gate["facts"]["sessions"]) == ["docs", "unit"]
-    assert [r["ok"] for r in j["evidence"]["tests"]] == [False, True]
+    # the refused run may or may not have left its journal (a run stopped by a gate before any
+    # change can be forgotten); the evidence that let this one through is the passing run
+    assert j["evidence"]["tests"][-1]["ok"] is True
+    assert j["evidence"]["tests"][-1]["commit"] == gate["facts"]["commit"]
