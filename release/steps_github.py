@@ -7,7 +7,8 @@ set, without touching the network or importing PyGithub. The adapter is `world.s
 
 - gate:milestone  finals only (an RC may ship with open issues: that is what RCs are for;
                   patches are not planned with milestones); off with milestone_gate = false.
-- gate:ci         the combined status + check runs of the commit the release starts from
+- gate:ci         checks first that the token can write (scopes, push access), then
+                  the combined status + check runs of the commit the release starts from
                   (`world.base_commit`, else `world.release_commit`): the gate runs before the
                   release commit exists, and that commit is never tested by CI before the tag.
 - github:release  create or update the release of the tag; attach dist/*.whl and *.tar.gz.
@@ -136,7 +137,7 @@ class CIGate(GitHubStep):
     def describe(self) -> str:
         req = self.policy.tests.required_checks
         which = f"required checks ({', '.join(req)})" if req else "every CI status and check run"
-        return f"CI is green on the release's commit: {which}"
+        return f"CI is green on the release's commit: {which}; the GitHub token can write"
 
     @staticmethod
     def sha(world: Any) -> str:
@@ -154,6 +155,9 @@ class CIGate(GitHubStep):
         why = self.not_configured()
         if why:
             return Probe.skipped(why)
+        # The later GitHub steps write (release, workflows, milestone): a missing or under-scoped
+        # token is reported here, before the release writes anything (branch, tag, push).
+        client(world).ensure_writable()
         sha, state, failing, pending = self._look(world)
         if state == "success":
             return Probe.yes(f"CI green on {sha[:12]}", sha=sha)

@@ -293,3 +293,16 @@ def test_full_github_part_of_a_final_and_no_token_anywhere(github, git_repo, cap
     assert github.token not in text
     report = run(steps, world)
     assert all(r.status == "done" for r in report.rows), report.rows
+
+
+def test_under_scoped_token_stops_at_the_gate_before_any_write(github, git_repo):
+    github.scopes = ["read:user"]
+    pol = Policy(github_repo=github.repo, github_api=github.url, milestone_gate=False)
+    world = make_world(github, git_repo, policy=pol)
+    steps = [*gate_steps(world.policy, world.version, "final"), *post_steps(world.policy, world.version, "final")]
+    before = git_repo.snapshot()
+    report = run(steps, world)
+    assert report.rows[1].name == "gate:ci" and report.rows[1].status == "failed"
+    assert "repo" in report.error.one_line() and "read:user" in report.error.one_line()
+    assert github.count("POST") + github.count("PATCH") == 0
+    assert git_repo.snapshot() == before
