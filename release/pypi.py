@@ -195,13 +195,20 @@ def smoke_test(wheel: Path, find_links: Sequence[Path], import_names: Sequence[s
         shutil.rmtree(scratch)
     scratch.mkdir(parents=True)
     venv = scratch / "venv"
-    run([python, "-m", "venv", "--without-pip", str(venv)], env=env)
     vpy = venv / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    # the host's pip installs into a pip-less venv (`pip --python`, pip >= 22.3): fast; an older
+    # host pip gets a venv with its own pip instead
+    run([python, "-m", "venv", "--without-pip", str(venv)], env=env)
+    pip = [python, "-m", "pip", "--python", str(vpy)]
+    if not _pip_has_python_option(python):
+        shutil.rmtree(venv)
+        run([python, "-m", "venv", str(venv)], env=env)
+        pip = [str(vpy), "-m", "pip"]
     links: list[str] = []
     for d in find_links:
         links += ["--find-links", str(d)]
     common = ["install", "--no-cache-dir", "--disable-pip-version-check", "--no-input", *links, str(wheel)]
-    offline = [python, "-m", "pip", "--isolated", "--python", str(vpy), *common[:1], "--no-index", *common[1:]]
+    offline = [*pip[:3], "--isolated", *pip[3:], *common[:1], "--no-index", *common[1:]]
     mode = "offline"
     res = run(offline, env=env, check=False)
     if not res.ok:
@@ -209,7 +216,7 @@ def smoke_test(wheel: Path, find_links: Sequence[Path], import_names: Sequence[s
         if "No matching distribution found" not in out and "Could not find a version" not in out:
             raise ArtifactError(f"{wheel.name} does not install in a fresh venv: {_tail(out)}") from None
         # a third-party requirement: let pip use the configured index for it
-        res = run([python, "-m", "pip", "--python", str(vpy), *common], env=env, check=False)
+        res = run([*pip, *common], env=env, check=False)
         if not res.ok:
             raise ArtifactError(f"{wheel.name} does not install in a fresh venv: {_tail(res.stderr + res.stdout)}",
                                 "its requirements must resolve from this release's dists or the configured index")
@@ -220,6 +227,15 @@ def smoke_test(wheel: Path, find_links: Sequence[Path], import_names: Sequence[s
         raise ArtifactError(f"{wheel.name} installs but `{code}` fails: {_tail(res.stderr)}",
                             "check the package layout and its import-time requirements")
     return mode
+
+
+_PIP_PYTHON: dict[str, bool] = {}
+
+
+def _pip_has_python_option(python: str) -> bool:
+    if python not in _PIP_PYTHON:
+        _PIP_PYTHON[python] = "--python" in run([python, "-m", "pip", "--help"], check=False).stdout
+    return _PIP_PYTHON[python]
 
 
 def _tail(text: str) -> str:
