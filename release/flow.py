@@ -97,6 +97,10 @@ def gather(s: Session, req: Request) -> Facts:
                                     and repo.is_ancestor(facts.commit_sha, origin_main))
     elif create_branch and not facts.resume:
         facts.commit_sha = facts.local_tip
+    base = facts.commit_sha or facts.local_tip if create_branch else facts.local_tip
+    if facts.resume and facts.resume.get("base"):
+        base = facts.resume["base"]
+    facts.version_file_errors = version_file_problems(repo, s.policy, base)
     if req.kind == "final":
         rcs = s.state.tagset.rcs_of(version.base)
         if rcs and facts.local_tip:
@@ -104,6 +108,28 @@ def gather(s: Session, req: Request) -> Facts:
             tip = facts.resume.get("base") if facts.resume and facts.resume.get("base") else facts.local_tip
             facts.promotion_files = repo.changed_files(rc_commit, tip) if rc_commit else []
     return facts
+
+
+def version_file_problems(repo: GitRepo, policy: Any, rev: str) -> list[str]:
+    """Each configured version file must exist at `rev` and hold a version."""
+    from pathlib import PurePosixPath
+
+    from .plan import version_file_paths
+    from .versionfiles import version_in_text
+
+    if not rev:
+        return []
+    problems = []
+    for path, _pins in version_file_paths(policy):
+        text = repo.show_file(rev, path)
+        if text is None:
+            problems.append(f"version file {path} does not exist at {rev[:12]}")
+            continue
+        try:
+            version_in_text(PurePosixPath(path).name, text, path)
+        except ReleaseError as exc:
+            problems.append(exc.message)
+    return problems
 
 
 # ---- steps ---------------------------------------------------------------------------------------
@@ -214,6 +240,7 @@ def execute(p: Prepared, *, dry_run: bool = False, yes: bool = False,
     if dry_run:
         ui.say("Dry run: same plan, same probes; nothing is changed.")
         return engine.run(plan.steps, world, None, dry_run=True, on_row=on_row)
+    existed = journal.path.exists()
     with Lock(p.session.state.git_dir, plan.version.pep440()):
         journal.data["release"] = {
             "version": plan.version.pep440(), "kind": plan.kind, "tag": plan.tag, "branch": plan.branch,
@@ -229,7 +256,25 @@ def execute(p: Prepared, *, dry_run: bool = False, yes: bool = False,
                             after_step=after_step, on_row=on_row)
         if report.ok:
             journal.set("complete", True)
+    if not report.ok and not keep_journal(report, existed, journal):
+        _forget(journal)  # a run stopped by a gate leaves no trace
     return report
+
+
+def keep_journal(report: engine.Report, existed: bool, journal: Journal) -> bool:
+    """Keep the journal when it existed before, when any step did or found something, or when
+    it holds test evidence (the record of a failing session is worth keeping)."""
+    return existed or bool(journal.data.get("evidence")) or any(r.status in ("applied", "done") for r in report.rows)
+
+
+def _forget(journal: Journal) -> None:
+    lock = journal.path.with_suffix(".lock")
+    for p in (journal.path, lock):
+        p.unlink(missing_ok=True)
+    try:
+        journal.path.parent.rmdir()
+    except OSError:
+        pass
 
 
 def summary(report: engine.Report, plan: Plan) -> None:

@@ -62,6 +62,7 @@ class Facts:
     tag_commit: str | None = None  # local commit of the release tag, if it exists
     branch_exists: bool = False  # the release branch exists locally
     supported: list[str] = field(default_factory=list)
+    version_file_errors: list[str] = field(default_factory=list)  # unreadable version files at the base
 
 
 @dataclass
@@ -114,6 +115,8 @@ def line_kind(version: Version) -> str:
 
 def target(state: Any, policy: Policy, req: Request, facts: Facts) -> tuple[Version, str, list[str]]:
     """The version and branch for the request (or a resumed unfinished release)."""
+    if req.kind not in KINDS:
+        raise VersionError(f"'{req.kind}' is not a release kind", f"use one of {', '.join(KINDS)}")
     tags: TagSet = state.tagset
     notes: list[str] = []
     if facts.resume:
@@ -204,6 +207,10 @@ def make_plan(state: Any, policy: Policy, req: Request, facts: Facts) -> Plan:
             clash.append(f"{tag} already exists {where} at {sha[:12]}")
     gates.append(Gate("tag is new", not clash, "; ".join(clash) + (
         " (tags are immutable; find out who made it)" if clash else "")))
+
+    # -- version files hold a version at the base commit ------------------------------------------
+    errors = facts.version_file_errors
+    gates.append(Gate("version files", not errors, "; ".join(errors)))
 
     # -- release owner in CODEOWNERS -------------------------------------------------------------
     if facts.codeowners_text is None:

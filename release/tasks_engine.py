@@ -100,7 +100,8 @@ def register(collection, edge) -> None:
             line = ".".join(version.split(".")[:2])
         _run(meta["kind"], False, yes, path, config, line=line)
 
-    @task(help={"version": "version (default: list the journals)", "json": "print the journal as JSON",
+    @task(positional=["version"], optional=["version"],
+          help={"version": "version (default: list the journals)", "json": "print the journal as JSON",
                 "path": COMMON["path"]})
     @edge
     def journal(c, version=None, json=False, path=None):
