@@ -333,3 +333,31 @@ def test_a_bad_wheel_is_refused_before_upload(git_repo, pypi_server, case):
     assert "refused before upload" in report.rows[0].detail and why in report.rows[0].detail
     assert pypi_server.files() == [] and pypi_server.testpypi.files() == []
     assert not (git_repo.root / ".git/release/work/0.1.0/dist/demo-client").exists()
+
+
+def test_npm_first_publish_of_an_rc_and_a_version_with_other_content(git_repo, pypi_server, npm_registry, tmp_path):
+    need("npm")
+    project = Project(git_repo, pypi_server, npm_registry, npm_registry.unique("demo-client-js"), kinds=("npm",))
+    npm, name = npm_registry, project.npm_name
+
+    # the package's very first version is an RC: the registry makes it latest whatever --tag said;
+    # the step records and says so instead of calling it a clash, and a re-run is done
+    git_repo.git("switch", "-q", "-c", "release-0.1.x")
+    project.release("0.1.0rc1")
+    report = project.run("0.1.0rc1")
+    assert report.ok, [(r.name, r.status, r.detail) for r in report.rows]
+    assert npm.dist_tags(name) == {"latest": "0.1.0-rc.1", "rc": "0.1.0-rc.1"}
+    assert "first publish" in report.rows[-1].detail
+    assert statuses(project.run("0.1.0rc1")) == {"pack:demo-client-js": "done", "publish:demo-client-js": "done"}
+
+    # someone published 0.1.0 with other content: the release stops, nothing is overwritten
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "package.json").write_text(json.dumps({"name": name, "version": "0.1.0", "main": "index.js"}))
+    (other / "index.js").write_text("module.exports = 'not ours';\n")
+    npm.npm("publish", "--tag", "latest", cwd=other)
+    project.release("0.1.0")
+    report = project.run("0.1.0")
+    assert statuses(report) == {"pack:demo-client-js": "applied", "publish:demo-client-js": "conflict"}
+    assert "with other content" in report.rows[-1].detail
+    assert npm.versions(name) == ["0.1.0", "0.1.0-rc.1"]
