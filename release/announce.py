@@ -223,7 +223,7 @@ def testing_window(version: Version, policy: Policy, tags: TagSet, now: int) -> 
     if not version.is_rc:
         return None
     days = policy.window_days(line_kind(version))
-    dated = sorted((t for t in tags.rcs_of(version.base) if t.version and t.date), key=lambda t: t.version)
+    dated = sorted((t for t in tags.rcs_of(version.base) if t.version and t.date), key=lambda t: t.version.rc or 0 if t.version else 0)
     rc1 = next((t for t in dated if t.version and t.version.rc == 1), None)
     if rc1 is not None:
         start = rc1.date

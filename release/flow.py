@@ -105,7 +105,7 @@ def gather(s: Session, req: Request) -> Facts:
         rcs = s.state.tagset.rcs_of(version.base)
         if rcs and facts.local_tip:
             rc_commit = rcs[-1].sha or repo.tag_commit(rcs[-1].name)
-            tip = facts.resume.get("base") if facts.resume and facts.resume.get("base") else facts.local_tip
+            tip = str((facts.resume or {}).get("base") or facts.local_tip)
             facts.promotion_files = repo.changed_files(rc_commit, tip) if rc_commit else []
     return facts
 

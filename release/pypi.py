@@ -295,7 +295,8 @@ def parse_simple_html(text: str, base: str) -> dict[str, RemoteFile]:
 
 def parse_simple_json(data: Mapping[str, object], base: str) -> dict[str, RemoteFile]:
     out: dict[str, RemoteFile] = {}
-    for entry in data.get("files", []) or []:  # type: ignore[union-attr]
+    files = data.get("files") or []
+    for entry in files if isinstance(files, list) else []:
         if not isinstance(entry, dict):
             continue
         f = _file_from(base, str(entry.get("url", "")), str(entry.get("filename", "")),

@@ -159,11 +159,9 @@ class CommitStep(BaseStep):
 def _update_changelog(path: Path, world: Any) -> bool:
     """Insert the release section (via release.changelog when present); True when changed."""
     notes = world.notes
-    try:
+    if notes is not None:
         from .changelog import update_changelog
-    except ImportError:  # pragma: no cover - changelog module not installed
-        update_changelog = None
-    if notes is not None and update_changelog is not None:
+
         return bool(update_changelog(path, notes))
     text = path.read_text(encoding="utf-8") if path.exists() else "# Changelog\n\n## [Unreleased]\n"
     if changelog_mentions(text, world.version.pep440()):

