@@ -28,8 +28,8 @@ TOKEN_SHAPES = [
     re.compile(r"pypi-[A-Za-z0-9_\-]{20,}"),
     re.compile(r"npm_[A-Za-z0-9]{20,}"),
     re.compile(r"xox[abposr]-[A-Za-z0-9\-]{10,}"),
-    re.compile(r"(https?://)[^/\s:@]+:[^/\s@]+@"),  # user:password@ in URLs
-    re.compile(r"(?i)(authorization:\s*(?:bearer|token|basic)\s+)[A-Za-z0-9._\-+/=]+"),
+    re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://)[^/\s:@]+:[^/\s@]+@"),  # user:password@ in URLs (any scheme)
+    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:bearer|token|basic)\s+)[A-Za-z0-9._\-+/=]+"),
     re.compile(r"(_authToken=)[^\s]+"),
     re.compile(r"(https://discord(?:app)?\.com/api/webhooks/\d+/)[A-Za-z0-9_\-]+"),
     re.compile(r"(https://hooks\.slack\.com/services/)[A-Za-z0-9/]+"),
