@@ -23,7 +23,7 @@ from .journal import Journal, Lock
 from .plan import Facts, Plan, Request, make_plan, target
 from .session import Session, open_session
 from .status import supported_lines
-from .steps_git import BranchStep, CommitStep, PushStep, TagStep
+from .steps_git import BranchStep, CommitStep, DevBumpStep, PushStep, TagStep
 from .version import Version
 from .world import World
 
@@ -163,6 +163,9 @@ def build_steps(plan: Plan, policy: Any) -> list[Any]:
     steps += _optional_steps("release.steps_publish", "publish_steps", policy, v)
     steps += _optional_steps("release.steps_github", "post_steps", policy, v, kind)
     steps += _optional_steps("release.steps_notify", "announce_steps", policy, v, kind)
+    if plan.create_branch and policy.dev_bump_on_main:
+        nxt = v.base.bump_minor()  # after release-X.Y.x, main develops X.(Y+1)
+        steps.append(DevBumpStep(policy.main_branch, nxt.major, nxt.minor))
     return steps
 
 

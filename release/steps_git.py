@@ -93,36 +93,16 @@ class CommitStep(BaseStep):
         return Probe.no(why)
 
     def apply(self, world: Any) -> dict[str, Any]:
-        repo = world.repo
-        tip = repo.rev(f"refs/heads/{self.branch}")
-        if tip is None:
-            raise GitError(f"branch {self.branch} does not exist", "re-run to create it")
-        tree = world.work_dir / "tree"
-        _remove_worktree(repo, tree)
-        tree.parent.mkdir(parents=True, exist_ok=True)
-        repo.git("worktree", "add", "-q", "--detach", str(tree), tip)
-        try:
+        def write(tree: Path) -> list[str]:
             changed = []
             for path, _want, pins in self._expected(world):
                 if write_version(tree / path, world.version, pins):
                     changed.append(path)
-            changelog = tree / world.policy.changelog
-            if _update_changelog(changelog, world):
+            if _update_changelog(tree / world.policy.changelog, world):
                 changed.append(world.policy.changelog)
-            if not changed:
-                raise GitError(f"nothing to commit for {world.version} on {self.branch}")
-            from .git import GitRepo
+            return changed
 
-            wt = GitRepo(tree, repo.remote)
-            sha = wt.commit_files(changed, f"chore(release): {world.tag}")
-        finally:
-            _remove_worktree(repo, tree)
-        # Move the branch: fast-forward the user's checkout when it is on the branch, else the ref.
-        current = repo.git("symbolic-ref", "-q", "--short", "HEAD", check=False).stdout.strip()
-        if current == self.branch:
-            repo.git("merge", "-q", "--ff-only", sha)
-        else:
-            repo.git("update-ref", f"refs/heads/{self.branch}", sha, tip)
+        sha, tip, changed = commit_on_branch(world, self.branch, write, f"chore(release): {world.tag}")
         world.journal.record(self.name, "applied", {"sha": sha, "parent": tip, "files": changed})
         return {"sha": sha, "parent": tip, "files": changed}
 
@@ -154,6 +134,34 @@ class CommitStep(BaseStep):
             if render_file(Path(path).name, before, world.version, pins) != after:
                 return f"{path} differs from {self.promote_from} in more than the version"
         return ""
+
+
+def commit_on_branch(world: Any, branch: str, write: Any, message: str) -> tuple[str, str, list[str]]:
+    """Commit what `write(tree)` changes on top of `branch`, in a detached worktree, then move the
+    branch (fast-forward the user's checkout when it is on it). Returns (sha, parent, files)."""
+    repo = world.repo
+    tip = repo.rev(f"refs/heads/{branch}")
+    if tip is None:
+        raise GitError(f"branch {branch} does not exist", "re-run to create it")
+    tree = world.work_dir / "tree"
+    _remove_worktree(repo, tree)
+    tree.parent.mkdir(parents=True, exist_ok=True)
+    repo.git("worktree", "add", "-q", "--detach", str(tree), tip)
+    try:
+        changed = write(tree)
+        if not changed:
+            raise GitError(f"nothing to commit on {branch} for {world.version}")
+        from .git import GitRepo
+
+        sha = GitRepo(tree, repo.remote).commit_files(changed, message)
+    finally:
+        _remove_worktree(repo, tree)
+    current = repo.git("symbolic-ref", "-q", "--short", "HEAD", check=False).stdout.strip()
+    if current == branch:
+        repo.git("merge", "-q", "--ff-only", sha)
+    else:
+        repo.git("update-ref", f"refs/heads/{branch}", sha, tip)
+    return sha, tip, changed
 
 
 def _update_changelog(path: Path, world: Any) -> bool:
@@ -255,3 +263,49 @@ class PushStep(BaseStep):
         world.repo.push(f"refs/heads/{self.branch}:refs/heads/{self.branch}",
                         f"refs/tags/{self.tag}:refs/tags/{self.tag}", atomic=True)
         return {"pushed": [self.branch, self.tag]}
+
+
+class DevBumpStep(BaseStep):
+    """After a branch cut, move main to the next development version X.(Y+1).0.dev0 and push it."""
+
+    name = "git:dev-bump"
+    irreversible = True
+
+    def __init__(self, main: str, major: int, minor: int) -> None:
+        from .versionfiles import DevVersion
+
+        self.main = main
+        self.dev = DevVersion(major, minor)
+        self.text = f"Move {main} to the development version {self.dev} and push it"
+
+    def _holds(self, world: Any, sha: str) -> bool:
+        for path, _pins in version_file_paths(world.policy):
+            text = world.repo.show_file(sha, path)
+            try:
+                if text is None or version_in_text(Path(path).name, text, path) != rendering(path, self.dev):
+                    return False
+            except ReleaseError:
+                return False
+        return True
+
+    def probe(self, world: Any) -> Probe:
+        if not version_file_paths(world.policy):
+            return Probe.skipped("no version files configured")
+        at_origin = world.repo.remote_refs(f"refs/heads/{self.main}").get(f"refs/heads/{self.main}")
+        if at_origin and world.repo.rev(at_origin) and self._holds(world, at_origin):
+            return Probe.yes(f"{self.main} on origin is at {self.dev}", sha=at_origin)
+        return Probe.no()
+
+    def apply(self, world: Any) -> dict[str, Any]:
+        local = world.repo.rev(f"refs/heads/{self.main}") or ""
+        if local and self._holds(world, local):
+            sha = local  # committed by an earlier, interrupted run: only the push is left
+        else:
+            def write(tree: Path) -> list[str]:
+                return [path for path, _pins in version_file_paths(world.policy)
+                        if write_version(tree / path, self.dev, [])]
+
+            sha, _tip, _files = commit_on_branch(world, self.main, write,
+                                                 f"chore: open {self.dev.major}.{self.dev.minor} development")
+        world.repo.push(f"refs/heads/{self.main}:refs/heads/{self.main}")
+        return {"sha": sha, "dev_version": str(self.dev)}

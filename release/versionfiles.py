@@ -13,16 +13,42 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from .errors import ConfigError
-from .version import Version
+
+
+class Renderable(Protocol):
+    """Anything with the two renderings a version file needs (Version, DevVersion)."""
+
+    def pep440(self) -> str: ...
+
+    def semver(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class DevVersion:
+    """The development version main moves to after a branch cut: X.Y.0.dev0 / X.Y.0-dev.0."""
+
+    major: int
+    minor: int
+
+    def pep440(self) -> str:
+        return f"{self.major}.{self.minor}.0.dev0"
+
+    def semver(self) -> str:
+        return f"{self.major}.{self.minor}.0-dev.0"
+
+    def __str__(self) -> str:
+        return self.pep440()
 
 _PY_VERSION = re.compile(r"""^(__version__\s*(?::\s*str\s*)?=\s*)(['"])([^'"]*)(['"])""", re.M)
 _DEP_KEYS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
 
 
-def rendering(path: str, version: Version) -> str:
+def rendering(path: str, version: Renderable) -> str:
     return version.semver() if path.endswith("package.json") else version.pep440()
 
 
@@ -65,7 +91,7 @@ def version_in_text(name: str, text: str, path: str = "") -> str:
     raise ConfigError(f"{path}: unsupported version file type", "use pyproject.toml, *.py or package.json")
 
 
-def write_version(path: Path, version: Version, pins: list[str] | None = None) -> bool:
+def write_version(path: Path, version: Renderable, pins: list[str] | None = None) -> bool:
     """Write `version` (and pins of `pins` to the same version) into `path`; True when changed."""
     text = _read(path)
     new = render_file(path.name, text, version, pins or [])
@@ -77,7 +103,7 @@ def write_version(path: Path, version: Version, pins: list[str] | None = None) -
     return new != text
 
 
-def render_file(name: str, text: str, version: Version, pins: list[str]) -> str:
+def render_file(name: str, text: str, version: Renderable, pins: list[str]) -> str:
     """The file's text with the new version and pins (pure)."""
     if name == "package.json":
         data = json.loads(text)

@@ -166,3 +166,21 @@ def test_patch_from_main_needs_a_line(sandbox: Sandbox):
     assert res.returncode != 0
     assert "no final release yet" in res.stderr or "release branch" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_minor_moves_main_to_the_next_dev_version_when_configured(sandbox: Sandbox):
+    sb = sandbox
+    text = (sb.root / "pyproject.toml").read_text().replace(
+        "require_codeowners = true", "require_codeowners = true\ndev_bump_on_main = true")
+    sb.wd.write("pyproject.toml", text)
+    sb.wd.git("commit", "-qam", "chore: open dev bumps")
+    sb.wd.git("push", "-q", "origin", "main")
+    res = sb.run("release.minor", "--yes", check=True)
+    assert "git:dev-bump" in res.stdout
+    assert 'version = "0.2.0.dev0"' in sb.file_at("main", "pyproject.toml")
+    assert '__version__ = "0.2.0.dev0"' in sb.file_at("main", "demo_client/__init__.py")
+    assert 'version = "0.1.0rc1"' in sb.file_at("release-0.1.x", "pyproject.toml")
+    assert sb.wd.git("status", "--porcelain") == ""  # the user's main was fast-forwarded
+    assert sb.wd.git("rev-parse", "main") == sb.origin_rev("main")
+    # the next minor still starts from the highest final/RC, not from the dev version
+    assert json.loads(sb.run("release.status", "--json").stdout)["next"]["minor"]["version"] == "0.1.0rc2"
