@@ -303,6 +303,7 @@ def environment() -> str:
 
 
 def readme_section(rows: list[dict[str, Any]], peers: dict[str, str] | None) -> str:
+    runs = ", ".join(dict.fromkeys(f"{r['commits']:,} at {r.get('measured', '?')} UTC" for r in rows))
     versions = ""
     if peers:
         found = []
@@ -310,7 +311,8 @@ def readme_section(rows: list[dict[str, Any]], peers: dict[str, str] | None) -> 
             if exe.startswith("n/a"):
                 continue
             try:
-                out = run_cmd([exe, "--version"], ROOT, 60).strip().splitlines()
+                flag = "version" if name == "commitizen" else "--version"  # `cz --version` is an error
+                out = run_cmd([exe, flag], ROOT, 60).strip().splitlines()
                 found.append(f"{name} {out[-1].split()[-1] if out else '?'}")
             except Failed:
                 pass
@@ -318,7 +320,7 @@ def readme_section(rows: list[dict[str, Any]], peers: dict[str, str] | None) -> 
     return f"""## Changelog
 
 `python benchmarks/bench_changelog.py --sizes {','.join(str(s) for s in sorted({r['commits'] for r in rows}))}`
-(latest run: {environment()}).{versions}
+(latest run: {environment()}; each size's rows are from its latest run: {runs}).{versions}
 
 Median wall time; the ratio in parentheses is to `git log` over the same range with the same
 format we use (`-z`, hash, parents, author, date, full message). **full** = the whole CHANGELOG
@@ -336,9 +338,41 @@ Notes on the peers, configured for the same `v{{version}}` tags (config written 
   branches (patch releases) get no section; it reports the stray tags as invalid and goes on.
 - python-semantic-release (`semantic-release changelog`, writes CHANGELOG.md) cannot parse PEP 440
   RC tags (`v0.4.0rc1`) and has no option to render one release's range.
-- git-cliff (`git-cliff --tag-pattern '{TAG_REGEX}' [A..B]`, default config) skips unconventional
-  commits; ours keeps them under "Other".
+- git-cliff (`git-cliff --tag-pattern '{TAG_REGEX}' [A..B]`, default config) skips
+  unconventional commits; ours keeps them under "Other".
+
+Rows of sizes not in the latest run are kept from their own latest run (dates above); a
+`--no-peers` run keeps the peers' latest times.
+
+{verdict(rows)}
 """
+
+
+def verdict(rows: list[dict[str, Any]]) -> str:
+    """The issue's aims, checked against the rows (in-process times)."""
+    by = {(r["commits"], r["scope"]): r for r in rows}
+    out = ["Against the issue's aims (in-process):", ""]
+    full20 = by.get((20000, "full"))
+    if full20:
+        t = full20["ours_in_process"]
+        out.append(f"- full 20k history under 0.5 s: {t:.3f} s ({'met' if t < 0.5 else 'NOT met'}).")
+    ratios = [r["ours_in_process"] / r["git_log"] for r in rows if r["scope"] == "latest"]
+    if ratios:
+        worst = max(ratios)
+        out.append(f"- latest range within 3× of `git log`: at most {worst:.1f}× ({'met' if worst <= 3 else 'NOT met'}).")
+    full100 = by.get((100000, "full"))
+    if full20 and full100:
+        grow = full100["ours_in_process"] / full20["ours_in_process"]
+        git_grow = full100["git_log"] / full20["git_log"]
+        t = full100["ours_in_process"]
+        ok = "met" if t < 2 else f"NOT met on this machine, where `git log` alone takes {full100['git_log']:.2f} s"
+        out.append(
+            f"- 100k commits linear, under 2 s: {t:.3f} s, {grow:.1f}× the 20k time for 5× the commits "
+            f"(`git log` itself grows {git_grow:.1f}×), {t / full100['git_log']:.1f}× `git log` ({ok})."
+        )
+    else:
+        out.append("- 100k commits: run with `--sizes 2000,20000,100000`.")
+    return "\n".join(out)
 
 
 def write_readme(section: str) -> None:
@@ -351,6 +385,32 @@ def write_readme(section: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section
     README.write_text(text)
+
+
+RESULTS = CACHE / "changelog-results.json"
+
+
+def merge_results(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """This run's rows plus earlier runs' rows for sizes not measured now (kept in .cache)."""
+    stamp = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+    for r in rows:
+        r["measured"] = stamp
+    try:
+        old = json.loads(RESULTS.read_text())
+    except (OSError, ValueError):
+        old = []
+    sizes = {r["commits"] for r in rows}
+    before = {(r.get("commits"), r.get("scope")): r for r in old}
+    for r in rows:  # --no-peers: keep the peers' latest times for this size
+        prev = before.get((r["commits"], r["scope"]))
+        for name in COLUMNS:
+            if prev and str(r.get(name, "")).startswith("not run") and name in prev:
+                r[name] = prev[name]
+    merged = [r for r in old if r.get("commits") not in sizes] + rows
+    merged.sort(key=lambda r: (r["commits"], r["scope"] != "full"))
+    CACHE.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(merged, indent=2) + "\n")
+    return merged
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -372,6 +432,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"repository of {n} commits ...", file=sys.stderr)
         rows += bench_repo(n, args.repeat, peers, args.timeout)
     print(table(rows))
+    rows = merge_results(rows)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
     if not args.no_readme:
