@@ -220,7 +220,10 @@ class TagSet:
         return self.finals[-1].version if self.finals else None
 
     def has_final(self, v: Version) -> bool:
-        return any(t.version == v.base for t in self.finals)
+        finals = self.__dict__.get("_final_set")
+        if finals is None:  # built once: open_rc_bases asks for every RC
+            finals = self.__dict__["_final_set"] = {t.version for t in self.finals}
+        return v.base in finals
 
     def finals_of_line(self, line: tuple[int, int]) -> list[TagInfo]:
         return [t for t in self.finals if t.version and t.version.line == line]
