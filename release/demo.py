@@ -267,15 +267,17 @@ def print_landed(data: dict[str, Any]) -> None:
 # ---- the entry point --------------------------------------------------------------------------------
 
 
-def _load_stack_module() -> Any:
-    """tests/fixtures/stack.py of the checkout this package lives in."""
+def _load_stack_module() -> tuple[Any, Path]:
+    """tests/fixtures/stack.py of the checkout this package lives in (and that checkout's root)."""
     here = Path(__file__).resolve().parent.parent
-    if (here / "tests" / "fixtures" / "stack.py").is_file() and str(here) not in sys.path:
-        sys.path.insert(0, str(here))
+    if not (here / "tests" / "fixtures" / "stack.py").is_file():
+        raise SystemExit(f"release.demo: {CHECKOUT_HINT}; {here} has no tests/fixtures/stack.py")
+    sys.path.insert(0, str(here))  # this checkout's tests/, not another package named tests
     try:
         import tests.fixtures.stack as stack_mod
     except ImportError as exc:
-        raise SystemExit(f"release.demo: {CHECKOUT_HINT} ({exc})") from None
+        raise SystemExit(f"release.demo: {CHECKOUT_HINT}, with its test extra installed "
+                         f"(pip install -e '.[test]'): {exc}") from None
     return stack_mod, here
 
 

@@ -19,7 +19,7 @@ from tests.conftest import IN_CI, need
 from tests.fixtures import pypi_server as ps
 from tests.fixtures.stack import process_alive
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.integration
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VERSIONS = ["0.1.0rc1", "0.1.0rc2", "0.1.0", "0.1.1"]
@@ -36,6 +36,15 @@ def _require(*modules: str) -> None:
             pytest.skip(msg)
 
 
+def test_outside_a_checkout_the_demo_says_so_in_one_line(tmp_path):
+    shutil.copytree(PROJECT_ROOT / "release", tmp_path / "release")
+    res = subprocess.run([sys.executable, "-m", "release.demo"], cwd=tmp_path, capture_output=True, text=True,
+                         stdin=subprocess.DEVNULL, timeout=60)
+    assert res.returncode != 0
+    assert "run from a checkout of release-kit" in res.stderr and "Traceback" not in res.stderr
+    assert "demo:" not in res.stdout  # nothing was started
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """One run of the demo, its workdir kept: (completed process, demo.json, workdir)."""
@@ -49,6 +58,7 @@ def demo(tmp_path_factory):
     return res, json.loads(record_path.read_text()), work
 
 
+@pytest.mark.slow
 def test_the_cycle_exits_0_and_shows_plans_backport_override_and_verify(demo):
     res, record, _ = demo
     assert res.returncode == 0, f"{res.stdout[-4000:]}\n{res.stderr[-4000:]}"
@@ -69,6 +79,7 @@ def test_the_cycle_exits_0_and_shows_plans_backport_override_and_verify(demo):
     assert "ghp_" not in out  # the stand-in's token is never printed
 
 
+@pytest.mark.slow
 def test_tags_branches_and_what_landed(demo):
     _, record, _ = demo
     origin = record["origin"]
@@ -94,6 +105,7 @@ def test_tags_branches_and_what_landed(demo):
         assert landed["docker"]["demo/server"] == ["0.1.0", "0.1.0rc1", "0.1.0rc2", "0.1.1", "latest"]
 
 
+@pytest.mark.slow
 def test_no_process_is_left_behind(demo):
     res, record, _ = demo
     started = record["pids"]
@@ -106,6 +118,7 @@ def test_no_process_is_left_behind(demo):
     assert alive == []
 
 
+@pytest.mark.slow
 def test_the_pinned_server_installs_from_the_index_it_was_published_to(demo, tmp_path):
     """demo-server==0.1.0 pins demo-client==0.1.0: a fresh venv resolves both from the PyPI-role
     index alone (served again from the demo's kept packages directory)."""
