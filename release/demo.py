@@ -28,7 +28,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +35,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .runner import run
 
 LINE = "release-0.1.x"
 OVERRIDE = "demo: the window is simulated"
@@ -80,8 +81,9 @@ class Demo:
         argv = [sys.executable, "-m", "release", *args]
         print(f"\n--- {title}\n$ release-kit {' '.join(_quote(a) for a in args)}", flush=True)
         t0 = time.monotonic()
-        res = subprocess.run(argv, cwd=self.sandbox.root, env=self.sandbox.env, stdin=subprocess.DEVNULL,
-                             check=False)
+        # through the one door for subprocesses; the transcript keeps the tool's stdout and stderr
+        res = run(argv, cwd=self.sandbox.root, env=self.sandbox.env, check=False)
+        sys.stdout.write(res.stdout + res.stderr)
         step = Step(title, list(args), res.returncode, time.monotonic() - t0, expect_failure)
         self.steps.append(step)
         verdict = "ok" if step.ok else "FAILED"
