@@ -101,7 +101,7 @@ class Demo:
         from tests.fixtures.stack import report_ci_green
 
         sha = self.git("rev-parse", ref)
-        report_ci_green(self.stack, sha)
+        report_ci_green(self.stack, sha, repo=self.sandbox.names.github_repo)
         self.note(f"CI reported green on {ref} ({sha[:12]}): nox -t patch, nox -t minor")
 
     def merge_fix(self, subject: str, path: str, text: str) -> str:
@@ -122,12 +122,13 @@ class Demo:
         self.git("push", "-q", "origin", "--delete", branch)
         gh = self.stack.github
         if gh is not None:
-            pr = next((p for p in gh.pulls(self.stack.github_repo)
+            repo = self.sandbox.names.github_repo
+            pr = next((p for p in gh.pulls(repo)
                        if p["head"]["ref"] == branch and p["state"] == "open"), None)
             if pr is None:
                 raise DemoFailed(f"no open backport PR for {branch} on the GitHub stand-in")
             req = urllib.request.Request(
-                f"{gh.url}/repos/{self.stack.github_repo}/pulls/{pr['number']}/merge", method="PUT",
+                f"{gh.url}/repos/{repo}/pulls/{pr['number']}/merge", method="PUT",
                 data=b'{"merge_method": "rebase"}',
                 headers={"Authorization": f"token {gh.token}", "Content-Type": "application/json"})
             with urllib.request.urlopen(req, timeout=10):  # noqa: S310 - the loopback stand-in
@@ -207,16 +208,16 @@ def landed(stack: Any, sandbox: Any) -> dict[str, Any]:
     if stack.docker is not None:
         out["docker"] = {img: stack.docker.tags(img) for img in _images(sandbox)}
     if stack.github is not None:
-        gh = stack.github
+        gh, repo = stack.github, sandbox.names.github_repo
         out["GitHub releases"] = [f"{r['tag_name']}{' (pre-release)' if r.get('prerelease') else ''}"
-                                  for r in sorted(gh.releases(stack.github_repo), key=lambda r: r["id"])]
-        r = gh.state.repos[stack.github_repo]
+                                  for r in sorted(gh.releases(repo), key=lambda r: r["id"])]
+        r = gh.state.repos[repo]
         out["GitHub milestones"] = [f"{m['title']} ({m['state']})" for m in r.milestones.values()]
         out["GitHub pull requests"] = [f"#{p['number']} {p['title']} -> {p['base']['ref']}"
                                        f" ({'merged' if p.get('merged') else p['state']})"
-                                       for p in gh.pulls(stack.github_repo)]
+                                       for p in gh.pulls(repo)]
         out["workflow runs"] = [f"{run['display_title']}: {run['status']}/{run['conclusion']}"
-                                for run in gh.runs(stack.github_repo)]
+                                for run in gh.runs(repo)]
     if stack.webhook is not None:
         out["webhook posts"] = [_post_line(p) for p in stack.webhook.accepted()]
     return out

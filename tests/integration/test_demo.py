@@ -17,7 +17,7 @@ import tomlkit
 from release.policy import policy_from_table
 from tests.conftest import IN_CI, need
 from tests.fixtures import pypi_server as ps
-from tests.fixtures.stack import process_alive
+from tests.fixtures.stack import make_project, process_alive, unique_names
 
 pytestmark = pytest.mark.integration
 
@@ -180,3 +180,19 @@ def test_full_stack_serves_every_component_and_its_table_is_valid(full_stack, tm
                             capture_output=True, text=True)
     assert docker.returncode == 0, docker.stderr
     assert all(p.alive() for p in st.processes)
+
+
+def test_projects_with_unique_names_share_the_stack(full_stack, tmp_path):
+    """make_project on the session's stack: a project with its own names plans every artifact."""
+    names = unique_names()
+    sb = make_project(full_stack, tmp_path, names=names)
+    assert sb.names == names
+    assert (sb.root / "client" / names.client_module / "__init__.py").is_file()
+    assert f'"{names.client}=={"0.0.0"}"' in (sb.root / "server" / "pyproject.toml").read_text()
+    res = sb.run("release.plan", "minor")
+    assert res.returncode == 0, res.stdout + res.stderr
+    for step in (f"build:{names.client}", f"build:{names.server}", f"pack:{names.npm}",
+                 f"image:{names.image_package}", "github:release", "notify:announce"):
+        assert step in res.stdout, step
+    assert f"{full_stack.docker.host}/{names.image}:0.1.0rc1" in res.stdout
+    assert names.github_repo in full_stack.github.state.repos
