@@ -499,8 +499,8 @@ class BuildImage(_ImageStep):
             raise ReleaseError(f"{self.name}: no release commit to build from",
                                "run the commit and tag steps first")
         context, dockerfile = export_paths(self.pkg)
-        root = Path(world.work_dir) / "docker" / self.pkg.name
-        export_tree(world.repo, commit, [context, dockerfile], root, self.pkg.name)
+        root = Path(world.work_dir) / "docker" / self.pkg.slug
+        export_tree(world.repo, commit, [context, dockerfile], root, self.pkg.slug)
         if not (root / dockerfile).is_file():
             raise ConfigError(f"package {self.pkg.name!r}: {dockerfile} does not exist at {commit[:12]}",
                               "fix [tool.release].packages dockerfile/path")

@@ -112,6 +112,13 @@ class Package:
     # npm
     access: str = "public"
 
+    @property
+    def slug(self) -> str:
+        """The name as one safe path component (`@demo/client` -> `_demo_client`), for work dirs."""
+        import re
+
+        return re.sub(r"[^A-Za-z0-9._-]", "_", self.name)
+
 
 @dataclass(frozen=True)
 class Policy:

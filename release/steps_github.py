@@ -190,7 +190,7 @@ def dist_files(world: Any) -> list[Path]:
     d = Path(world.work_dir) / "dist"
     if not d.is_dir():
         return []
-    return sorted({*d.glob("*.whl"), *d.glob("*.tar.gz")})
+    return sorted({*d.rglob("*.whl"), *d.rglob("*.tar.gz")})  # dist/<package>/<files>
 
 
 class ReleaseStep(GitHubStep):

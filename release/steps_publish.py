@@ -39,11 +39,11 @@ def _sleep(world: Any) -> Any:
 
 
 def dist_dir(world: Any, pkg: Package) -> Path:
-    return Path(world.work_dir) / "dist" / pkg.name
+    return Path(world.work_dir) / "dist" / pkg.slug
 
 
 def src_dir(world: Any, pkg: Package) -> Path:
-    return Path(world.work_dir) / "src" / pkg.name
+    return Path(world.work_dir) / "src" / pkg.slug
 
 
 class _PackageStep(BaseStep):
@@ -104,7 +104,7 @@ class BuildPython(_PackageStep):
         from . import pypi
 
         commit = world.release_commit
-        src = b.export_tree(world.repo, commit, self.pkg.path, src_dir(world, self.pkg), self.pkg.name)
+        src = b.export_tree(world.repo, commit, self.pkg.path, src_dir(world, self.pkg), self.pkg.slug)
         env = {**dict(world.env), "SOURCE_DATE_EPOCH": b.commit_time(world.repo, commit)}
         out = dist_dir(world, self.pkg)
         files = pypi.build(src, out, isolation=b.truthy(world.env.get(pypi.ISOLATION_ENV)), env=env)
@@ -125,7 +125,7 @@ class BuildPython(_PackageStep):
                 "fix the package (version files, packaged modules) and re-run")
         links = [dist_dir(world, p) for p in self.policy.publish_order()
                  if p.kind == "python" and dist_dir(world, p).is_dir()]
-        mode = pypi.smoke_test(wheels[0], links, names, Path(world.work_dir) / "smoke" / self.pkg.name, env=env)
+        mode = pypi.smoke_test(wheels[0], links, names, Path(world.work_dir) / "smoke" / self.pkg.slug, env=env)
         self._facts = {
             "project": info.name,
             "version": self.version.pep440(),
@@ -236,7 +236,7 @@ class PackNpm(_PackageStep):
         from .pypi import ArtifactError
 
         commit = world.release_commit
-        src = b.export_tree(world.repo, commit, self.pkg.path, src_dir(world, self.pkg), self.pkg.name)
+        src = b.export_tree(world.repo, commit, self.pkg.path, src_dir(world, self.pkg), self.pkg.slug)
         manifest = src / "package.json"
         if not manifest.is_file():
             raise ArtifactError(f"package {self.pkg.name!r}: no package.json in {self.pkg.path!r} at {commit[:12]}",
