@@ -35,7 +35,6 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,7 +44,7 @@ from typing import Any
 import pytest
 
 from tests.fixtures.sandbox import Sandbox
-from tests.fixtures.stack import GITHUB_REPO, Stack, make_project
+from tests.fixtures.stack import GITHUB_REPO, Stack, make_project, unique_names
 
 pytestmark = pytest.mark.integration
 
@@ -191,9 +190,9 @@ def fresh_project(stack: Stack, dest: Path, *, repositories: dict[str, str] | No
         gh.repo = GITHUB_REPO
     stack.webhook.posts.clear()
     stack.webhook.failures.clear()
-    uid = uuid.uuid4().hex[:8]
-    sb = make_project(stack, dest, tests=tests, npm_name=f"@demo/client-{uid}", image=f"demo/server-{uid}")
-    sb.npm_name, sb.image = f"@demo/client-{uid}", f"demo/server-{uid}"  # type: ignore[attr-defined]
+    names = unique_names()
+    sb = make_project(stack, dest, tests=tests, names=names)
+    sb.npm_name, sb.image, sb.gh_repo = names.npm, names.image, names.github_repo  # type: ignore[attr-defined]
     if repositories:
         text = (sb.root / "pyproject.toml").read_text()
         for key, value in repositories.items():
@@ -232,7 +231,13 @@ def npm_doc(stack: Stack, name: str) -> dict[str, Any]:
 
 def world(stack: Stack, sb: Sandbox) -> dict[str, Any]:
     """What the release left in the world, in a form equal for every correct release of the demo
-    project (names and counts; hashes, digests and shas checked against the journal)."""
+    project (names and counts; hashes, digests and shas checked against the journal; the
+    project's unique name prefix written as "demo")."""
+    raw = _world(stack, sb)
+    return json.loads(json.dumps(raw).replace(sb.names.prefix, "demo"))  # type: ignore[attr-defined]
+
+
+def _world(stack: Stack, sb: Sandbox) -> dict[str, Any]:
     j = journal(sb)
     steps = j.get("steps", {})
     built = {n: h for name, e in steps.items() if name.startswith("build:") for n, h in e.get("facts", {}).get("files", {}).items()}
@@ -246,8 +251,8 @@ def world(stack: Stack, sb: Sandbox) -> dict[str, Any]:
     image = sb.image  # type: ignore[attr-defined]
     reg = stack.docker
     gh = stack.github
-    rels = gh.releases(GITHUB_REPO)
-    assets = sorted(a["name"] for a in gh.state.repo(GITHUB_REPO).assets.values())
+    rels = gh.releases(sb.gh_repo)  # type: ignore[attr-defined]
+    assets = sorted(a["name"] for a in gh.state.repo(sb.gh_repo).assets.values())  # type: ignore[attr-defined]
     posts = stack.webhook.accepted()
     return {
         "origin_tags": origin_tags,
@@ -264,9 +269,11 @@ def world(stack: Stack, sb: Sandbox) -> dict[str, Any]:
         "image_tags": reg.tags(image),
         "image_digest_is_the_journaled_one": bool(push) and reg.digest(image, VERSION) == push.get("digest"),
         "image_manifest_puts": reg.manifest_puts(image),
-        "github_releases": [(r["tag_name"], r["prerelease"], r["draft"]) for r in rels],
+        "github_releases": [[r["tag_name"], r["prerelease"], r["draft"]] for r in rels],
         "github_assets": assets,
-        "workflow_runs": len(gh.runs(GITHUB_REPO)),
+        # the notes as published (commit shas differ between projects)
+        "github_bodies": [re.sub(r"\b[0-9a-f]{7,40}\b", "<sha>", r.get("body") or "") for r in rels],
+        "workflow_runs": len(gh.runs(sb.gh_repo)),  # type: ignore[attr-defined]
         "threads": sorted(p.body.get("thread_name", "") for p in posts if p.body.get("thread_name")),
         "announcements": sum(1 for p in posts if "/api/webhooks/2/" in p.path),
         "posts_accepted": len(posts),
@@ -438,7 +445,8 @@ def test_remote_fails_once_then_rerun_completes(fault: Fault, full_stack, refere
     if fault.id.startswith("npm"):
         repos["npm_registry"] = npm_proxy.url
     sb = fresh_project(stack, tmp_path, repositories=repos)
-    step = {"npm": f"publish:{sb.npm_name}", "push": "push:demo-server-image"}.get(fault.step, fault.step)  # type: ignore[attr-defined]
+    names = sb.names  # type: ignore[attr-defined]
+    step = {"npm": f"publish:{names.npm}", "push": f"push:{names.image_package}"}.get(fault.step, names.rename(fault.step))
     gh, rx = stack.github, stack.webhook
     rules = []
     if fault.id == "pypi-500-once":
@@ -448,11 +456,11 @@ def test_remote_fails_once_then_rerun_completes(fault: Fault, full_stack, refere
     elif fault.id == "pypi-500-after-storing":
         rules.append(pypi_proxy.fail("POST", r"^/$", "store_then_500"))
     elif fault.id == "github-502-once":
-        gh.fail_next("POST", rf"^/repos/{GITHUB_REPO}/releases$", 502)
+        gh.fail_next("POST", rf"^/repos/{names.github_repo}/releases$", 502)
     elif fault.id == "github-secondary-rate-limit-1s":
-        gh.fail_next("POST", rf"^/repos/{GITHUB_REPO}/releases$", 403, {"Retry-After": "1"})
+        gh.fail_next("POST", rf"^/repos/{names.github_repo}/releases$", 403, {"Retry-After": "1"})
     elif fault.id == "github-secondary-rate-limit-1h":
-        gh.fail_next("POST", rf"^/repos/{GITHUB_REPO}/releases$", 403, {"Retry-After": "3600"})
+        gh.fail_next("POST", rf"^/repos/{names.github_repo}/releases$", 403, {"Retry-After": "3600"})
     elif fault.id == "npm-409-same-content":
         rules.append(npm_proxy.fail("PUT", r"^/@demo", "duplicate"))
     elif fault.id == "webhook-429-short":
@@ -466,7 +474,7 @@ def test_remote_fails_once_then_rerun_completes(fault: Fault, full_stack, refere
             assert not registry_answers(stack)
 
         with stopper:
-            first = run_with_pause(sb, "image:demo-server-image", tmp_path / "pause", during)
+            first = run_with_pause(sb, f"image:{names.image_package}", tmp_path / "pause", during)
         assert registry_answers(stack)  # started again for the re-run
     elif fault.id == "webhook-429-beyond-bound":
         first = run_with_pause(sb, "github:workflows", tmp_path / "pause", lambda: rx.rate_limit_once(600))
@@ -493,7 +501,7 @@ def test_remote_fails_once_then_rerun_completes(fault: Fault, full_stack, refere
         line = "(completed after a bounded retry)"
         again = "not needed"
     if fault.id.startswith("github"):
-        assert gh.count("POST", rf"^/repos/{GITHUB_REPO}/releases$") == 2  # the failed one and one more
+        assert gh.count("POST", rf"^/repos/{names.github_repo}/releases$") == 2  # the failed one and one more
     if fault.id.startswith("webhook"):
         assert len(rx.posts) == len(rx.accepted()) + 1  # exactly one refused post, then one accepted
 
@@ -503,7 +511,7 @@ def test_remote_fails_once_then_rerun_completes(fault: Fault, full_stack, refere
     got = world(stack, sb)
     for secret in secrets_of(stack, sb):
         assert secret not in said, f"{fault.id}: a secret was printed"
-    matrix.add(fault.id, step, f"exit {first.returncode}", short(line), again,
+    matrix.add(fault.id, fault.step, f"exit {first.returncode}", short(line), again,
                "= uninterrupted" if got == reference else "DIFFERS")
     assert got == reference
 
@@ -536,7 +544,7 @@ def test_npm_version_with_other_content_stops_and_is_never_overwritten(full_stac
     assert got["image_tags"] == [] and got["github_releases"] == [] and got["announcements"] == 0
     assert got["testpypi_files"] == reference["testpypi_files"] and got["index_hashes_are_the_journaled_ones"]
     assert got["origin_tags"] == [TAG] and got["threads"] == reference["threads"]
-    matrix.add("npm-409-other-content", step, "exit 4", short(line), "refuses again (exit 4)",
+    matrix.add("npm-409-other-content", "npm", "exit 4", short(line), "refuses again (exit 4)",
                "stopped at npm; nothing overwritten")
 
 
@@ -550,7 +558,7 @@ def test_uninterrupted_release_is_what_the_matrix_compares_to(reference):
     assert reference["npm_dist_tags"]["rc"] == NPM_VERSION
     assert reference["image_tags"] == [VERSION] and reference["image_digest_is_the_journaled_one"]
     assert reference["image_manifest_puts"] == 1
-    assert reference["github_releases"] == [(TAG, True, False)] and reference["workflow_runs"] == 1
+    assert reference["github_releases"] == [[TAG, True, False]] and reference["workflow_runs"] == 1
     assert reference["threads"] == ["Release v0.1.0"] and reference["announcements"] == 1
     assert reference["posts_accepted"] == 2 and reference["journal_complete"]
 

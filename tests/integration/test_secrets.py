@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_faults import GITHUB_REPO, fresh_project, need_full
+from tests.integration.test_faults import fresh_project, need_full
 
 pytestmark = pytest.mark.integration
 
@@ -123,7 +123,8 @@ def test_no_task_shows_or_stores_a_secret(full_stack, tmp_path):
     sb.wd.git("checkout", "-q", "release-0.1.x")
     sb.wd.git("pull", "-q", "--ff-only", "origin", "release-0.1.x")
     rc = task("release.rc", "--yes", env={"TWINE_PASSWORD": WRONG_TWINE}, ok=False)
-    assert "publish:demo-client" in rc.stdout and "upload to" in rc.stderr, rc.stdout[-1500:] + rc.stderr
+    names = sb.names
+    assert f"publish:{names.client}" in rc.stdout and "upload to" in rc.stderr, rc.stdout[-1500:] + rc.stderr
     task("release.rc", "--yes")  # resumed with the right password
     task("changelog.update", "--version", "0.2.0", ok=None)
 
@@ -138,12 +139,12 @@ def test_no_task_shows_or_stores_a_secret(full_stack, tmp_path):
         assert "Traceback" not in res.stdout + res.stderr, name
     release_dir = sb.root / ".git" / "release"
     stored = files_under(release_dir)
-    assert any(p.suffix == ".json" and b'"publish:demo-client"' in d for p, d in stored), "no journal was read"
+    assert any(p.suffix == ".json" and f'"publish:{sb.names.client}"'.encode() in d for p, d in stored), "no journal was read"
     for p, data in stored:
         places[str(p.relative_to(sb.root))] = data
     places["git objects, notes and config (repository)"] = git_everything(sb.wd, sb.root)
     places["git objects, notes and config (origin)"] = git_everything(sb.wd, sb.wd.origin)
-    gh_state = stack.github.state.repo(GITHUB_REPO)
+    gh_state = stack.github.state.repo(names.github_repo)
     places["GitHub (releases, issues, PRs, comments, milestones)"] = json.dumps(
         [gh_state.releases, gh_state.issues, gh_state.pulls, gh_state.comments, gh_state.milestones],
         default=str).encode()
@@ -153,5 +154,5 @@ def test_no_task_shows_or_stores_a_secret(full_stack, tmp_path):
              if value.encode() in data]
     assert leaks == [], leaks
     # the secrets were really in play: the release published, the PR was opened, the posts went out
-    assert stack.webhook.accepted() and stack.github.pulls(GITHUB_REPO)
-    assert any(n.startswith("demo_client-0.1.0rc2") for n in stack.pypi.testpypi.files())
+    assert stack.webhook.accepted() and stack.github.pulls(names.github_repo)
+    assert any(n.startswith(f"{names.client_module}-0.1.0rc2") for n in stack.pypi.testpypi.files())
