@@ -93,6 +93,8 @@ TYPE_ALIASES = {
 
 _HEADER = re.compile(r"^(?P<type>[A-Za-z][\w-]*)(?:\((?P<scope>[^()]*)\))?(?P<bang>!)?:\s*(?P<desc>\S.*)$")
 _MERGE_PR = re.compile(r"^Merge pull request #(\d+)\b")
+# Commits release-kit itself makes: `chore(release): vX.Y.Z` and `chore: open X.Y development`.
+_BOOKKEEPING = re.compile(r"^chore\(release\): \S+$|^chore: open \d+\.\d+ development$")
 _PICKED = re.compile(r"\(cherry picked from commit ([0-9a-f]{7,40})\)")
 _AUTO_BACKPORT = re.compile(r"automatic backport of pull request #(\d+)")
 _BREAKING = re.compile(r"^BREAKING[ -]CHANGE:[ \t]*(.*(?:\n(?!\n).+)*)", re.M)
@@ -234,6 +236,8 @@ def entries_of(commits: Sequence[Commit]) -> list[Entry]:
     for c in reversed(commits):  # oldest first: originals come before their picks
         if len(c.parents) > 1:
             continue  # merge commits carry no change of their own
+        if _BOOKKEEPING.match(c.subject):
+            continue  # the toolkit's own release commits and dev bumps are not changes
         e = classify(c)
         picked = e.picked_from
         if picked is not None and picked in in_range:

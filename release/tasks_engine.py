@@ -92,7 +92,7 @@ def register(collection, edge) -> None:
         j = Journal.open(state.git_dir, version)
         meta = j.data.get("release")
         if not meta:
-            raise ReleaseError(f"no journal for {version}", "see release.journal for the known ones")
+            raise ReleaseError(f"no journal for {version}", "release.journals lists the known ones")
         if j.data.get("complete"):
             raise ReleaseError(f"{version} is complete", "release.verify checks it against the world")
         line = None
@@ -100,11 +100,29 @@ def register(collection, edge) -> None:
             line = ".".join(version.split(".")[:2])
         _run(meta["kind"], False, yes, path, config, line=line)
 
-    @task(positional=["version"], optional=["version"],
-          help={"version": "version (default: list the journals)", "json": "print the journal as JSON",
+    @task(help={"path": COMMON["path"]})
+    @edge
+    def journals(c, path=None):
+        """List the release journals of this repository, complete or not."""
+        from . import ui
+        from .git import find_root, read_state
+        from .journal import Journal
+
+        state = read_state(find_root(path or "."))
+        rows = []
+        for v in Journal.list_versions(state.git_dir):
+            d = Journal.open(state.git_dir, v).data
+            rows.append((v, (d.get("release") or {}).get("kind", "?"),
+                         "complete" if d.get("complete") else "unfinished"))
+        if not rows:
+            ui.say("no release journal yet")
+            return
+        ui.table("Journals", ["version", "kind", "state"], rows)
+
+    @task(help={"version": "the version whose journal to show", "json": "print the journal as JSON",
                 "path": COMMON["path"]})
     @edge
-    def journal(c, version=None, json=False, path=None):
+    def journal(c, version, json=False, path=None):
         """Show what happened in a release, step by step, with facts and overrides."""
         from . import ui
         from .errors import ReleaseError
@@ -112,18 +130,9 @@ def register(collection, edge) -> None:
         from .journal import Journal
 
         state = read_state(find_root(path or "."))
-        if not version:
-            versions = Journal.list_versions(state.git_dir)
-            rows = []
-            for v in versions:
-                d = Journal.open(state.git_dir, v).data
-                rows.append((v, (d.get("release") or {}).get("kind", "?"),
-                             "complete" if d.get("complete") else "unfinished"))
-            ui.table("Journals", ["version", "kind", "state"], rows)
-            return
         j = Journal.open(state.git_dir, version)
         if not j.path.exists():
-            raise ReleaseError(f"no journal for {version}", "run release.journal without a version to list them")
+            raise ReleaseError(f"no journal for {version}", "release.journals lists the known ones")
         if json:
             ui.emit_json(j.data)
             return
@@ -134,5 +143,5 @@ def register(collection, edge) -> None:
         for o in j.data.get("overrides", []):
             ui.say(f"override {o['gate']} by {o.get('who') or '?'} at {o['when']}: {o['reason']}")
 
-    for t in (patch, minor, major, rc, final, plan_, resume, journal):
+    for t in (patch, minor, major, rc, final, plan_, resume, journal, journals):
         ns.add_task(t)

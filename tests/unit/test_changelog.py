@@ -399,3 +399,14 @@ def test_an_empty_unreleased_template_stays_where_it_is():
     assert unreleased.endswith("## [Unreleased]\n\n### Added\n\n### Fixed\n\n")
     assert "### Added" not in rest
     assert insert_section(out, notes()) == out
+
+
+def test_release_bookkeeping_commits_are_not_changes():
+    from release.changelog import Commit, entries_of
+
+    commits = [
+        Commit("c" * 40, "Rel", "r@x", 3, "chore(release): v0.1.0rc1", "", ("b" * 40,)),
+        Commit("d" * 40, "Rel", "r@x", 2, "chore: open 0.2 development", "", ("a" * 40,)),
+        Commit("b" * 40, "Dev", "d@x", 1, "fix: a real fix (#7)", "", ("a" * 40,)),
+    ]
+    assert [e.pr for e in entries_of(commits)] == [7]
