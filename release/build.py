@@ -36,21 +36,18 @@ def truthy(value: str | None, default: bool = True) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off")
 
 
-def export_tree(repo: Any, commit: str, path: str, dest: Path, name: str) -> Path:
-    """Extract `path` of `commit` into a clean `dest`; return the package directory inside it."""
-    if not commit:
-        raise ReleaseError(f"package {name!r}: no release commit to build from",
-                           "the git:commit and git:tag steps come first; re-run the release")
+def archive_into(repo: Any, commit: str, specs: list[str], dest: Path, name: str, hint: str) -> None:
+    """`git archive` of `specs` at `commit`, extracted into a clean `dest` (what was tagged, never
+    the work tree: untracked and ignored files cannot leak into an artifact)."""
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
-    spec = path.strip("/") or "."
     archive = dest.parent / f"{dest.name}.tar"
     try:
-        repo.git("archive", "--format=tar", "-o", str(archive), commit, "--", spec)
+        repo.git("archive", "--format=tar", "-o", str(archive), commit, "--", *specs)
     except ReleaseError as exc:
-        raise ConfigError(f"package {name!r}: cannot export {spec!r} at {commit[:12]} ({exc.message})",
-                          "fix [tool.release].packages path") from None
+        raise ConfigError(f"package {name!r}: cannot export {', '.join(specs)} at {commit[:12]} ({exc.message})",
+                          hint) from None
     try:
         with tarfile.open(archive) as tar:
             if hasattr(tarfile, "tar_filter"):
@@ -59,6 +56,15 @@ def export_tree(repo: Any, commit: str, path: str, dest: Path, name: str) -> Pat
                 tar.extractall(dest)  # noqa: S202 - git archive output of our own commit
     finally:
         archive.unlink(missing_ok=True)
+
+
+def export_tree(repo: Any, commit: str, path: str, dest: Path, name: str) -> Path:
+    """Extract `path` of `commit` into a clean `dest`; return the package directory inside it."""
+    if not commit:
+        raise ReleaseError(f"package {name!r}: no release commit to build from",
+                           "the git:commit and git:tag steps come first; re-run the release")
+    spec = path.strip("/") or "."
+    archive_into(repo, commit, [spec], dest, name, "fix [tool.release].packages path")
     return dest if spec == "." else dest / spec
 
 

@@ -25,8 +25,6 @@ import base64
 import hashlib
 import json
 import re
-import shutil
-import tarfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -639,11 +637,9 @@ class PushImage(_ImageStep):
 
 def export_tree(repo: Any, commit: str, paths: list[str], dest: Path, name: str) -> None:
     """Extract `paths` of `commit` into a clean `dest` (what was tagged, not the work tree)."""
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
-    archive = dest.parent / f"{name}.tar"
-    specs = sorted({p for p in paths})
+    from .build import archive_into
+
+    specs = sorted(set(paths))
     if "." in specs:
         specs = ["."]
     for spec in specs:
@@ -651,19 +647,7 @@ def export_tree(repo: Any, commit: str, paths: list[str], dest: Path, name: str)
             raise ConfigError(f"package {name!r}: {spec} does not exist at {commit[:12]}",
                               "fix [tool.release].packages path/context/dockerfile, or tag a commit "
                               "that has it")
-    try:
-        repo.git("archive", "--format=tar", "-o", str(archive), commit, "--", *specs)
-    except ReleaseError as exc:
-        raise ConfigError(f"package {name!r}: cannot export {', '.join(specs)} at {commit[:12]} "
-                          f"({exc.message})", "fix [tool.release].packages path/context/dockerfile") from None
-    try:
-        with tarfile.open(archive) as tar:
-            if hasattr(tarfile, "tar_filter"):
-                tar.extractall(dest, filter="tar")
-            else:  # pragma: no cover - Python without extraction filters
-                tar.extractall(dest)  # noqa: S202 - git archive output of our own commit
-    finally:
-        archive.unlink(missing_ok=True)
+    archive_into(repo, commit, specs, dest, name, "fix [tool.release].packages path/context/dockerfile")
 
 
 # ---- plan hooks --------------------------------------------------------------------------------
