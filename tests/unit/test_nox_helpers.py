@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,11 @@ def load(name: str, path: Path):
 @pytest.fixture(scope="module")
 def noxfile():
     pytest.importorskip("nox")
-    return load("project_noxfile", ROOT / "noxfile.py")
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import noxfile as module  # one import for the whole run: nox registers sessions on import
+
+    return module
 
 
 @pytest.fixture(scope="module")
