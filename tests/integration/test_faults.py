@@ -393,20 +393,10 @@ def registry_down(stack: Stack) -> Iterator[None]:
         yield
     finally:
         session = stack.docker.session
-        with session.registry_log.open("ab") as log:
-            new = subprocess.Popen(["docker-registry", "serve", str(session.root / "registry.yml")], stdout=log,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        stack._track("docker-registry", new)
         from tests.fixtures import docker_registry as dk
 
-        def up() -> bool:
-            try:
-                with urllib.request.urlopen(f"http://{session.host}/v2/", timeout=2) as r:  # noqa: S310
-                    return r.status == 200
-            except OSError:
-                return False
-
-        dk._wait(up, new, "docker-registry (restarted)", session.registry_log)
+        new = dk.start_registry(session.root / "registry.yml", session.host, session.registry_log)
+        stack._track("docker-registry", new)
 
 
 def registry_answers(stack: Stack) -> bool:
