@@ -43,6 +43,7 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.procs import serve_in_thread
 from tests.fixtures.sandbox import Sandbox
 from tests.fixtures.stack import GITHUB_REPO, Stack, make_project, unique_names
 
@@ -151,14 +152,11 @@ def fault_proxy(upstream_url: str) -> Iterator[FaultProxy]:
     px = FaultProxy(urllib.parse.urlsplit(upstream_url).netloc)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _proxy_handler(px))
     px.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
+    stop = serve_in_thread(server, "fault-proxy")
     try:
         yield px
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+        stop()
 
 
 @pytest.fixture(scope="module")
