@@ -106,10 +106,10 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def demo(session: nox.Session) -> None:
-    """Run a whole release cycle in a throwaway sandbox (python -m release.demo)."""
+    """Run a whole release cycle in a throwaway sandbox (python scripts/demo.py)."""
     install(session)
     services(session)
-    session.run("python", "-m", "release.demo", *session.posargs)
+    session.run("python", str(ROOT / "scripts" / "demo.py"), *session.posargs)
 
 
 # ---- helpers (plain functions, unit-tested in tests/unit/test_nox_helpers.py) -----------------

@@ -12,7 +12,7 @@ benchmarks/.cache/), two scopes are timed:
 * **latest**: the notes of the newest minor release vX.Y.0 (since its previous final, RCs folded).
 
 Ours is timed in-process (the API the release engine calls, given the tags it has already read:
-`history()` / `release_notes()` + rendering) and as a CLI (`python -m release.changelog`:
+`history()` / `release_notes()` + rendering) and as a CLI (`python -m release.tasks.changelog`:
 interpreter start, imports and reading the repository's tags and status included). Every time is the
 median of `--repeat` runs and is shown with its ratio to `git log` over the same range, with the
 same format we ask git for (`git log -z --format=%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%B`).
@@ -180,7 +180,8 @@ def cell(seconds: float | str, git: float) -> str:
 
 
 def bench_repo(n: int, repeat: int, peers: dict[str, str] | None, timeout: float) -> list[dict[str, Any]]:
-    from release import changelog as cl
+    from release.commands import changelog as cl
+    from release.core import notes
     from release.session import open_session
 
     repo = make_repo(None, commits=n, tags=TAGS_FOR.get(n, max(60, n // 40)))
@@ -192,12 +193,12 @@ def bench_repo(n: int, repeat: int, peers: dict[str, str] | None, timeout: float
 
     s = open_session(repo)
     tags = s.state.tagset
-    targets = cl.history_targets(tags)
+    targets = notes.history_targets(tags)
     latest = max((t for t in tags.finals if t.version and t.version.patch == 0), key=lambda t: t.version._key())
-    prev = cl.previous_tag(tags, latest.version)
+    prev = notes.previous_tag(tags, latest.version)
     assert prev is not None
     # correctness guard: what we time is a complete changelog
-    full_text = cl.render_changelog(cl.history(s.root, tags, s.policy))
+    full_text = notes.render_changelog(cl.history(s.root, tags, s.policy))
     sections = full_text.count("\n## [") - 1  # minus Unreleased
     if sections != len(targets):
         raise SystemExit(f"full changelog has {sections} sections, expected {len(targets)}")
@@ -210,9 +211,9 @@ def bench_repo(n: int, repeat: int, peers: dict[str, str] | None, timeout: float
             count = int(run_cmd(["git", "rev-list", "--count", *[t.name for t in targets]], repo, timeout))
 
             def ours() -> None:
-                cl.render_changelog(cl.history(s.root, tags, s.policy))
+                notes.render_changelog(cl.history(s.root, tags, s.policy))
 
-            cli = [sys.executable, "-m", "release.changelog", "-C", str(repo), "--full"]
+            cli = [sys.executable, "-m", "release.tasks.changelog", "-C", str(repo), "--full"]
             peer_cmds = {
                 "commitizen": ["{cz}", "changelog", "--dry-run"],
                 "semantic-release": ["{semantic-release}", "changelog"],
@@ -227,7 +228,7 @@ def bench_repo(n: int, repeat: int, peers: dict[str, str] | None, timeout: float
             def ours() -> None:
                 cl.release_notes(s.root, tags, latest.version, s.policy).markdown  # noqa: B018
 
-            cli = [sys.executable, "-m", "release.changelog", "-C", str(repo), "--version", str(latest.version)]
+            cli = [sys.executable, "-m", "release.tasks.changelog", "-C", str(repo), "--version", str(latest.version)]
             peer_cmds = {
                 "commitizen": ["{cz}", "changelog", "--dry-run", latest.name],
                 "semantic-release": None,
@@ -327,7 +328,7 @@ format we use (`-z`, hash, parents, author, date, full message). **full** = the 
 from every final tag (plus the last RC of an open version), in one `git log` over all of them;
 **latest** = the newest minor vX.Y.0 since its previous final (RCs folded in). "ours, in-process"
 is the API the release engine calls, given the tags it has already read (collect + classify +
-render); "ours, CLI" is `python -m release.changelog`: interpreter start, imports and reading the
+render); "ours, CLI" is `python -m release.tasks.changelog`: interpreter start, imports and reading the
 repository (tags, branches, status) included.
 
 {table(rows)}

@@ -1,3 +1,3 @@
-from .cli import main
+from release.cli import main
 
 main()

@@ -9,7 +9,7 @@ def main(argv: list[str] | None = None) -> None:
     from invoke import Program
 
     from . import __version__
-    from .tasks import ns
+    from release.tasks import ns
 
     Program(namespace=ns, version=__version__, name="release-kit", binary="release-kit").run(
         argv if argv is not None else sys.argv

@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .errors import ConflictError, NotReady, ReleaseError
-from .journal import Journal
-from .runner import redact
+from release.errors import ConflictError, NotReady, ReleaseError
+from release.journal import Journal
+from release.adapters.runner import redact
 
 
 @dataclass
@@ -183,7 +183,7 @@ def run(
         if not confirmed and getattr(step, "irreversible", False):
             pending = [s for s in steps[index:] if getattr(s, "irreversible", False)]
             if not confirm(pending):  # type: ignore[misc]
-                from .errors import Aborted
+                from release.errors import Aborted
 
                 report.error = Aborted("stopped before the first irreversible step", "re-run to continue")
                 _not_run(steps[index:], emit)

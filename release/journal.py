@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .errors import ReleaseError
-from .runner import redact
+from release.errors import ReleaseError
+from release.adapters.runner import redact
 
 
 def _now_iso() -> str:

@@ -7,8 +7,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .git import RepoState, find_root, read_state
-from .policy import Policy, load_policy
+from release.adapters.git import RepoState, find_root, read_state
+from release.adapters.files import load_policy
+from release.core.policy import Policy
 
 
 @dataclass

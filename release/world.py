@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .git import GitRepo
-from .journal import Journal
-from .policy import Policy
-from .version import TagSet, Version
+from release.adapters.git import GitRepo
+from release.core.latest import is_latest
+from release.journal import Journal
+from release.core.policy import Policy
+from release.core.version import TagSet, Version
 
 
 @dataclass
@@ -48,10 +49,7 @@ class World:
     @property
     def is_latest(self) -> bool:
         """True only for a final that is the highest final across every line (moves `latest`)."""
-        if self.version.is_rc:
-            return False
-        top = self.tagset.highest_final()
-        return top is None or self.version >= top
+        return is_latest(self.version, self.tagset)
 
     @property
     def release_commit(self) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from release import backport as bp
+from release.commands import backport as bp
 from release.errors import ConfigError, GitError, ReleaseError
 from tests.fixtures.gitrepo import WorkDir
 
@@ -357,7 +357,7 @@ def test_a_rebase_merge_picks_the_last_n_commits(git_repo, monkeypatch):
     two_lines(git_repo)
     c1 = git_repo.commit("fix: part one", "one.py", "1\n")
     c2 = git_repo.commit("fix: part two", "two.py", "2\n")
-    from release.policy import Policy
+    from release.core.policy import Policy
 
     b = bp.Backporter(git_repo.root, Policy(), None, None)
     assert b._commits_of(c2, 2) == [c1, c2]  # what a rebase-merged PR with 2 commits brings

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from release.changelog import history, release_notes
-from release.git import read_state
-from release.policy import Policy
-from release.version import Version
+from release.commands.changelog import history, release_notes
+from release.adapters.git import read_state
+from release.core.policy import Policy
+from release.core.version import Version
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,4 @@
-"""`python -m release.demo` as the README runs it: the whole cycle, exit 0, nothing left behind."""
+"""`python scripts/demo.py` (`nox -s demo`) as the README runs it: the whole cycle, exit 0, nothing left behind."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from release.policy import policy_from_table
+from release.core.policy import policy_from_table
 from tests.conftest import IN_CI, need
 from tests.fixtures import pypi_server as ps
 from tests.fixtures.stack import make_project, process_alive, unique_names
@@ -37,8 +37,9 @@ def _require(*modules: str) -> None:
 
 
 def test_outside_a_checkout_the_demo_says_so_in_one_line(tmp_path):
-    shutil.copytree(PROJECT_ROOT / "release", tmp_path / "release")
-    res = subprocess.run([sys.executable, "-m", "release.demo"], cwd=tmp_path, capture_output=True, text=True,
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(PROJECT_ROOT / "scripts" / "demo.py", tmp_path / "scripts" / "demo.py")
+    res = subprocess.run([sys.executable, str(tmp_path / "scripts" / "demo.py")], cwd=tmp_path, capture_output=True, text=True,
                          stdin=subprocess.DEVNULL, timeout=60)
     assert res.returncode != 0
     assert "run from a checkout of release-kit" in res.stderr and "Traceback" not in res.stderr
@@ -51,7 +52,7 @@ def demo(tmp_path_factory):
     need("git")
     _require("hatchling", "pypiserver", "passlib", "werkzeug", "nox")
     work = tmp_path_factory.mktemp("demo") / "w"
-    res = subprocess.run([sys.executable, "-m", "release.demo", "--workdir", str(work)], cwd=PROJECT_ROOT,
+    res = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "demo.py"), "--workdir", str(work)], cwd=PROJECT_ROOT,
                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=900)
     record_path = work / "demo.json"
     assert record_path.is_file(), f"no demo.json (exit {res.returncode})\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}"

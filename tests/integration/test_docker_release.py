@@ -8,12 +8,15 @@ import os
 import pytest
 
 from release import engine
-from release.docker import LABEL_REVISION, build_steps, publish_steps, verify_world
+from release.adapters.docker import LABEL_REVISION
+from release.steps.docker import image_steps as build_steps
+from release.steps.docker import push_steps as publish_steps
+from release.steps.docker import verify_world
 from release.errors import ConflictError
-from release.git import GitRepo, read_state
+from release.adapters.git import GitRepo, read_state
 from release.journal import Journal
-from release.policy import policy_from_table
-from release.version import TagSet, Version
+from release.core.policy import policy_from_table
+from release.core.version import TagSet, Version
 from release.world import World
 
 pytestmark = pytest.mark.integration

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from release.errors import ReleaseError, RemoteError
-from release.github import GitHub, token_from_env
-from release.policy import Policy
+from release.adapters.github import GitHub, token_from_env
+from release.core.policy import Policy
 
 pytestmark = pytest.mark.integration
 

@@ -8,12 +8,12 @@ import pytest
 
 from release import engine
 from release.errors import NotReady
-from release.git import GitRepo
-from release.github import GitHub
+from release.adapters.git import GitRepo
+from release.adapters.github import GitHub
 from release.journal import Journal
-from release.policy import Policy, Workflow
-from release.policy import Tests as CIPolicy
-from release.steps_github import (
+from release.core.policy import Policy, Workflow
+from release.core.policy import Tests as CIPolicy
+from release.steps.github import (
     CIGate,
     MilestoneClose,
     MilestoneGate,
@@ -22,7 +22,7 @@ from release.steps_github import (
     gate_steps,
     post_steps,
 )
-from release.version import TagSet, Version
+from release.core.version import TagSet, Version
 from release.world import World
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from release import mergify as mg
+from release.adapters import mergify as mg
 from tests.fixtures.gitrepo import WorkDir
 
 pytestmark = pytest.mark.integration

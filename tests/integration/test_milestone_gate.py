@@ -6,8 +6,8 @@ import pytest
 from invoke import Context
 from invoke.exceptions import Exit
 
-from release.github import GitHub
-from release.tasks_github import milestone_check, milestone_create, milestone_move
+from release.adapters.github import GitHub
+from release.tasks.milestone import milestone_check, milestone_create, milestone_move
 
 pytestmark = pytest.mark.integration
 
@@ -57,7 +57,7 @@ def test_undocumented_move_is_a_violation_and_documented_one_is_not(github, git_
     assert [i.number for i in chk.undocumented] == [sneaky["number"]]
     assert "without a documented rationale" in " ".join(chk.violations())
     # documenting it afterwards (the marker comment) clears the violation
-    from release.milestones import move_comment
+    from release.core.milestones import move_comment
 
     gh.comment(sneaky["number"], move_comment("0.5.0", "0.6.0", "blocked on upstream"))
     chk = milestone_check("0.5.0", str(git_repo.root), gh=gh)

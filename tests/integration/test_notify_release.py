@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from release.announce import within_discord_limits
+from release.core.messages import within_discord_limits
 from tests.fixtures.sandbox import Sandbox
 
 pytestmark = pytest.mark.integration

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 import pytest
 
 from release import engine
-from release.announce import within_discord_limits
-from release.checklist import checklist
+from release.core.messages import within_discord_limits
+from release.core.checklist import checklist
 from release.errors import ConfigError
-from release.git import GitRepo, read_state
+from release.adapters.git import GitRepo, read_state
 from release.journal import Journal
-from release.notify import Notifier
-from release.policy import Channel, Notify, Policy
-from release.steps_notify import notify_steps
-from release.version import Version
+from release.adapters.notify import Notifier
+from release.core.policy import Channel, Notify, Policy
+from release.steps.notify import notify_steps
+from release.core.version import Version
 from release.world import World
 
 pytestmark = pytest.mark.integration

@@ -12,11 +12,11 @@ import pytest
 
 from release import engine
 from release.errors import NotReady
-from release.git import GitRepo, read_state
+from release.adapters.git import GitRepo, read_state
 from release.journal import Journal
-from release.policy import Policy, policy_from_table
-from release.steps_tests import TestGate
-from release.version import Version
+from release.core.policy import Policy, policy_from_table
+from release.steps.tests import TestGate
+from release.core.version import Version
 from release.world import World
 from tests.fixtures.sandbox import make_sandbox
 

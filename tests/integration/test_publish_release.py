@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from release import engine
-from release.git import GitRepo, read_state
+from release.adapters.git import GitRepo, read_state
 from release.journal import Journal
-from release.policy import policy_from_table
-from release.steps_publish import build_steps, publish_steps
-from release.version import Version
+from release.core.policy import policy_from_table
+from release.steps.publish import build_steps, publish_steps
+from release.core.version import Version
 from release.world import World
 from tests.conftest import need
 

@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from release.changelog import (
+from release.adapters.gitlog import parse_log
+from release.adapters.files import update_changelog
+from release.core.notes import (
     SECTIONS,
     Commit,
     Notes,
@@ -20,13 +22,11 @@ from release.changelog import (
     history_targets,
     insert_section,
     make_notes,
-    parse_log,
     previous_tag,
     previous_tags,
     render_changelog,
-    update_changelog,
 )
-from release.version import TagSet, Version, classify_tag
+from release.core.version import TagSet, Version, classify_tag
 
 SHA = iter(f"{i:040x}" for i in range(1, 10**6))
 
@@ -402,7 +402,7 @@ def test_an_empty_unreleased_template_stays_where_it_is():
 
 
 def test_release_bookkeeping_commits_are_not_changes():
-    from release.changelog import Commit, entries_of
+    from release.core.notes import Commit, entries_of
 
     commits = [
         Commit("c" * 40, "Rel", "r@x", 3, "chore(release): v0.1.0rc1", "", ("b" * 40,)),

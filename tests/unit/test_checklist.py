@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from release.checklist import ITEMS, checklist, mark, summary
+from release.core.checklist import ITEMS, checklist, mark, summary
 
 
 def by_key(rows):

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from release import docker as d
+from release.adapters import docker as d
+from release.core.latest import docker_tags
+from release.steps import docker as ds
 from release.errors import ConfigError, RemoteError
-from release.policy import Package, Repositories, policy_from_table
-from release.version import Version
+from release.core.policy import Package, Repositories, policy_from_table
+from release.core.version import Version
 
 DIGEST_A = "sha256:" + "a" * 64
 DIGEST_B = "sha256:" + "b" * 64
@@ -65,7 +67,7 @@ def test_repository_and_ref():
     ],
 )
 def test_tags_for(version, is_latest, tags):
-    assert d.tags_for(Version.parse(version), is_latest) == tags
+    assert docker_tags(Version.parse(version), is_latest) == tags
 
 
 def test_build_args_render_version_and_name():
@@ -145,7 +147,7 @@ def _policy():
 
 def test_steps_only_for_docker_packages_in_dependency_order():
     pol, v = _policy(), Version.parse("0.4.0rc1")
-    builds, pushes = d.build_steps(pol, v), d.publish_steps(pol, v)
+    builds, pushes = ds.image_steps(pol, v), ds.push_steps(pol, v)
     assert [s.name for s in builds] == ["image:distro", "image:tools"]
     assert [s.name for s in pushes] == ["push:distro", "push:tools"]
     assert [s.irreversible for s in builds + pushes] == [False, False, True, True]
@@ -155,8 +157,8 @@ def test_steps_only_for_docker_packages_in_dependency_order():
 
 def test_no_docker_packages_no_steps():
     pol = policy_from_table({"packages": [{"name": "c", "kind": "python"}]})
-    assert d.build_steps(pol, Version.parse("1.0.0")) == []
-    assert d.verify(pol, Version.parse("1.0.0"), {}) == []
+    assert ds.image_steps(pol, Version.parse("1.0.0")) == []
+    assert ds.verify(pol, Version.parse("1.0.0"), {}) == []
 
 
 # ---- registry client against a scripted opener -----------------------------------------------
@@ -223,7 +225,7 @@ def test_manifest_with_bearer_login_never_leaks_the_token():
     assert m == d.Manifest(DIGEST_A, d.MT_DOCKER_MANIFEST, CONFIG_A)
     assert m.identity == CONFIG_A
     assert script.seen[1][1]["Authorization"].startswith("Basic ")  # credentials only to the realm
-    from release.runner import redact
+    from release.adapters.runner import redact
     assert "tok-123456" not in redact("Bearer tok-123456") and "s3cret-pass" not in redact("s3cret-pass")
 
 
@@ -282,7 +284,7 @@ def _verify(tags, facts, labels=None, version="0.4.0"):
                              "packages": [{"name": "img", "kind": "docker", "image": "o/x"}]})
     assert pol.repositories == Repositories(docker_registry="127.0.0.1:5000")
     fake = FakeRegistry(tags, labels)
-    return d.verify(pol, Version.parse(version), facts, registry=lambda ep: fake)
+    return ds.verify(pol, Version.parse(version), facts, registry=lambda ep: fake)
 
 
 def test_verify_good_moved_on_and_tampered():

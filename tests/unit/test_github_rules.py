@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from release.github import Check
-from release.milestones import (
+from release.adapters.github import Check
+from release.core.milestones import (
     Item,
     MilestoneCheck,
     documented_from,
@@ -11,9 +11,9 @@ from release.milestones import (
     move_comment,
     next_title,
 )
-from release.policy import Policy, Workflow
-from release.steps_github import _workflows_for, gate_steps, judge_checks, post_steps
-from release.version import Version
+from release.core.policy import Policy, Workflow
+from release.steps.github import _workflows_for, gate_steps, judge_checks, post_steps
+from release.core.version import Version
 
 
 def test_titles_follow_the_final_version():

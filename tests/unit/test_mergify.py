@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from release import mergify as mg
+from release.adapters import mergify as mg
 from release.errors import ConfigError
-from release.policy import Policy
+from release.core.policy import Policy
 from tests.conftest import IN_CI
 
 SAMPLE = (Path(__file__).resolve().parents[1] / "fixtures" / "mergify_sample.yml").read_text()

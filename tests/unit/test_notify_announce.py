@@ -5,9 +5,10 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from release import announce as a
-from release.policy import Package, Policy, Windows
-from release.version import TagInfo, TagSet, Version
+from release.core import messages as a
+from release.core import windows as w_
+from release.core.policy import Package, Policy, Windows
+from release.core.version import TagInfo, TagSet, Version
 
 DAY = 86400
 T0 = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -97,32 +98,32 @@ def tags(*specs):
 
 
 def test_rc1_being_released_now_starts_the_window_now():
-    w = a.testing_window(Version.parse("0.4.0rc1"), Policy(), tags(("v0.3.0", T0 - 90 * DAY)), T0)
+    w = w_.rc_window(Version.parse("0.4.0rc1"), Policy(), tags(("v0.3.0", T0 - 90 * DAY)), T0)
     assert (w.days, w.start, w.end) == (7, T0, T0 + 7 * DAY)
     assert w.end_date == "2026-01-08"
 
 
 def test_rc2_keeps_the_window_of_rc1():
     ts = tags(("v0.4.0rc1", T0 - 3 * DAY))
-    w = a.testing_window(Version.parse("0.4.0rc2"), Policy(), ts, T0)
+    w = w_.rc_window(Version.parse("0.4.0rc2"), Policy(), ts, T0)
     assert w.start == T0 - 3 * DAY and w.end_date == "2026-01-05"
 
 
 def test_major_line_uses_the_major_window():
     pol = Policy(windows=Windows(minor=7, major=21))
-    w = a.testing_window(Version.parse("1.0.0rc1"), pol, TagSet(), T0)
+    w = w_.rc_window(Version.parse("1.0.0rc1"), pol, TagSet(), T0)
     assert w.days == 21 and w.end == T0 + 21 * DAY
-    assert a.line_kind(Version.parse("1.0.0rc3")) == "major"
-    assert a.line_kind(Version.parse("1.2.0rc1")) == "minor"
+    assert w_.window_kind(Version.parse("1.0.0rc3")) == "major"
+    assert w_.window_kind(Version.parse("1.2.0rc1")) == "minor"
 
 
 def test_final_has_no_window():
-    assert a.testing_window(Version.parse("0.4.0"), Policy(), TagSet(), T0) is None
+    assert w_.rc_window(Version.parse("0.4.0"), Policy(), TagSet(), T0) is None
 
 
 def test_missing_rc1_tag_uses_the_earliest_rc():
     ts = tags(("v0.4.0rc2", T0 - 2 * DAY), ("v0.4.0rc3", T0 - DAY))
-    w = a.testing_window(Version.parse("0.4.0rc4"), Policy(), ts, T0)
+    w = w_.rc_window(Version.parse("0.4.0rc4"), Policy(), ts, T0)
     assert w.start == T0 - 2 * DAY
 
 
@@ -131,7 +132,7 @@ def test_missing_rc1_tag_uses_the_earliest_rc():
 
 def test_rc_headline_states_the_window_end_and_link():
     v = Version.parse("0.4.0rc1")
-    w = a.testing_window(v, Policy(), TagSet(), T0)
+    w = w_.rc_window(v, Policy(), TagSet(), T0)
     text = a.headline(v, Policy(), "stack", LINK, w)
     assert "v0.4.0rc1" in text and "community testing" in text
     assert "7 days" in text and "ends 2026-01-08" in text

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from release.errors import ConfigError, RemoteError
-from release.notify import Notifier, Webhook, _retry_after
-from release.policy import Channel
+from release.adapters.notify import Notifier, Webhook, _retry_after
+from release.core.policy import Channel
 
 URL = "https://discord.com/api/webhooks/123456/SeCrEtToKeN-abcdefghijklmnopqrstuvwxyz0123"
 DISCORD = Channel(kind="discord", url_env="DISCORD_ANNOUNCE_WEBHOOK")

@@ -7,14 +7,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from release import policy as policy_mod
-from release import steps_tests
+from release.core import policy as policy_mod
+from release.steps import tests as steps_tests
 from release.errors import NotReady
 from release.journal import Journal
-from release.nox_gate import NoxRun, SessionResult, nox_command, parse_report
-from release.policy import Policy, policy_from_table
-from release.steps_tests import TestGate, release_type
-from release.version import Version
+from release.adapters.nox import NoxRun, SessionResult, nox_command, parse_report
+from release.core.policy import Policy, policy_from_table
+from release.steps.tests import TestGate, release_type
+from release.core.version import Version
 
 REPORT = {
     "result": 0,
@@ -137,7 +137,7 @@ class FakeGitHub:
         self.asked: list[str] = []
 
     def commit_checks(self, sha):
-        from release.github import Check
+        from release.adapters.github import Check
 
         self.asked.append(sha)
         return [Check(**c) for c in self.checks]

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from release import codeowners
+from release.core import codeowners
 from release.engine import BaseStep, Probe, raise_for, run
 from release.errors import ConflictError, NotReady, ReleaseError, VersionError
 from release.journal import Journal, Lock
-from release.plan import Facts, Request, make_plan
-from release.policy import Package, Policy
-from release.version import TagSet, classify_tag
+from release.core.plan import Facts, Request, make_plan
+from release.core.policy import Package, Policy
+from release.core.version import TagSet, classify_tag
 
 NOW = 1_800_000_000
 DAY = 86400

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from release import runner
+from release.adapters import runner
 from release.errors import ReleaseError
-from release.runner import MASK, CommandError, redact, register_secret
+from release.adapters.runner import MASK, CommandError, redact, register_secret
 
 RELEASE_DIR = Path(__file__).resolve().parents[2] / "release"
 

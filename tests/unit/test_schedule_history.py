@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from release.git import read_state
-from release.policy import Policy
-from release.schedule import compute_schedule
-from release.status import supported_lines
+from release.adapters.git import read_state
+from release.core.policy import Policy
+from release.core.schedule import compute_schedule
+from release.core.lines import supported_lines
 from tests.unit.test_schedule import HISTORY, ts
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from packaging.version import Version as PV
 
 from release.errors import VersionError
-from release.version import (
+from release.core.version import (
     TagSet,
     Version,
     classify_tag,

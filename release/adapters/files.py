@@ -1,0 +1,108 @@
+"""The repository's own files, read and written in place: `[tool.release]` from pyproject.toml,
+version files and CHANGELOG.md. What to write is decided by the pure core (`core.policy`,
+`core.versionfiles`, `core.notes`); this module only reads, writes and reads back.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from release.core.notes import Notes, insert_section
+from release.core.policy import Policy, policy_from_table
+from release.core.versionfiles import Renderable, render_file, rendering, version_in_text
+from release.errors import ConfigError
+
+
+# ---- [tool.release] -------------------------------------------------------------------------
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path} does not exist", "run from the project root or pass --config") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML ({exc})", "fix the syntax") from None
+
+
+def load_policy(pyproject: str | Path, *, check_paths: bool = True) -> Policy:
+    """Read `[tool.release]` from pyproject.toml; a missing table means the seed's defaults."""
+    path = Path(pyproject)
+    data = _read_toml(path)
+    table = data.get("tool", {}).get("release", {})
+    if not isinstance(table, dict):
+        raise ConfigError("[tool.release] must be a table")
+    policy = policy_from_table(table)
+    if check_paths:
+        root = path.parent
+        for pkg in policy.packages:
+            pkg_dir = root / pkg.path
+            if not pkg_dir.is_dir():
+                raise ConfigError(
+                    f"package {pkg.name!r}: path {pkg.path!r} does not exist", "fix [tool.release].packages path"
+                )
+            for vf in pkg.version_files:
+                if not (pkg_dir / vf).is_file():
+                    raise ConfigError(
+                        f"package {pkg.name!r}: version file {pkg.path}/{vf} does not exist",
+                        "fix [tool.release].packages version_files",
+                    )
+    return policy
+
+
+# ---- version files ------------------------------------------------------------------------------
+
+
+def read_version(path: Path) -> str:
+    """The version text a file holds; ConfigError when it holds none."""
+    return version_in_text(path.name, _read(path), str(path))
+
+
+def write_version(path: Path, version: Renderable, pins: list[str] | None = None) -> bool:
+    """Write `version` (and pins of `pins` to the same version) into `path`; True when changed."""
+    text = _read(path)
+    new = render_file(path.name, text, version, pins or [])
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    got = read_version(path)
+    if got != rendering(path.name, version):
+        raise ConfigError(f"{path}: wrote {rendering(path.name, version)} but read back {got}")
+    return new != text
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"version file {path} does not exist", "fix [tool.release].packages version_files") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"version file {path} is not UTF-8", "re-save it as UTF-8") from None
+
+
+# ---- CHANGELOG.md -------------------------------------------------------------------------------
+
+
+def update_changelog(path: str | Path, notes: Notes) -> bool:
+    """Insert the notes' section into CHANGELOG.md at `path`; True when the file changed.
+
+    Idempotent: when a section for the version exists (generated or hand-written), nothing changes.
+    """
+    p = Path(path)
+    old = p.read_bytes().decode("utf-8") if p.exists() else ""
+    crlf = "\r\n" in old
+    text = old.replace("\r\n", "\n") if crlf else old
+    new = insert_section(text, notes)
+    if new == text:
+        return False
+    if crlf:
+        new = new.replace("\n", "\r\n")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_bytes(new.encode("utf-8"))
+    return True

@@ -1,0 +1,203 @@
+"""Git adapter: read the repository in a handful of calls, write through the one runner.
+
+Reading is one `rev-parse`, one `for-each-ref` (every tag with its peeled commit and date, every
+local and remote branch), one `status` and, when there is an upstream, one `rev-list --count`.
+No per-tag object loads (GitPython's per-tag `.commit` is quadratic on big repos), so reads use
+the git CLI through `release.runner`; GitPython is used where its object model helps
+(worktrees and cherry-picks in backports) and imported lazily there.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from release.errors import ConflictError, GitError
+from release.adapters.runner import CommandError, run
+from release.core.version import TagInfo, TagSet, classify_tag
+
+_SEP = "\x1f"
+
+
+@dataclass
+class RepoState:
+    """A snapshot of everything the release rules read from git."""
+
+    root: Path
+    git_dir: Path
+    branch: str | None  # None when detached
+    head: str  # sha, "" in a repository without commits
+    dirty: list[str] = field(default_factory=list)  # porcelain lines
+    tags: list[TagInfo] = field(default_factory=list)
+    tag_objects: dict[str, str] = field(default_factory=dict)  # tag name -> tag object sha (annotated) or commit
+    branches: dict[str, str] = field(default_factory=dict)  # local branch -> sha
+    remote_branches: dict[str, str] = field(default_factory=dict)  # branch on `remote` -> sha
+    remote: str = "origin"
+    ahead: int = 0
+    behind: int = 0
+    upstream: str | None = None
+    tag_prefix: str = "v"
+    _tagset: TagSet | None = None
+
+    @property
+    def tagset(self) -> TagSet:
+        if self._tagset is None:
+            self._tagset = TagSet.from_tags(self.tags)
+        return self._tagset
+
+    def tag_sha(self, name: str) -> str | None:
+        for t in self.tags:
+            if t.name == name:
+                return t.sha
+        return None
+
+
+def _git(root: str | os.PathLike[str], *args: str, check: bool = True):
+    return run(["git", *args], cwd=root, check=check, env={"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"})
+
+
+def find_root(path: str | os.PathLike[str] = ".") -> Path:
+    res = _git(path, "rev-parse", "--show-toplevel", check=False)
+    if not res.ok:
+        raise GitError(f"{Path(path).resolve()} is not inside a git repository", "run from a git checkout")
+    return Path(res.stdout.strip())
+
+
+def read_state(path: str | os.PathLike[str] = ".", remote: str = "origin", tag_prefix: str = "v") -> RepoState:
+    """Read a RepoState in 3-4 git calls."""
+    if not Path(path).is_dir():
+        raise GitError(f"{path} is not a directory", "run from a git checkout")
+    res = _git(path, "rev-parse", "--show-toplevel", "--absolute-git-dir", check=False)
+    if not res.ok:
+        raise GitError(f"{Path(path).resolve()} is not inside a git repository", "run from a git checkout")
+    root_s, git_dir_s = res.stdout.splitlines()[:2]
+    root = Path(root_s)
+    head_res = _git(root, "rev-parse", "--verify", "-q", "HEAD", check=False)
+    head = head_res.stdout.strip() if head_res.ok else ""
+    sym = _git(root, "symbolic-ref", "-q", "--short", "HEAD", check=False)
+    branch = sym.stdout.strip() if sym.ok else None
+
+    fmt = _SEP.join(
+        [
+            "%(refname)",
+            "%(objecttype)",
+            "%(objectname)",
+            "%(*objectname)",
+            "%(creatordate:unix)",
+            "%(upstream:short)",
+        ]
+    )
+    out = _git(root, "for-each-ref", f"--format={fmt}", "refs/tags", "refs/heads", f"refs/remotes/{remote}").stdout
+    state = RepoState(root=root, git_dir=Path(git_dir_s), branch=branch, head=head, remote=remote, tag_prefix=tag_prefix)
+    rprefix = f"refs/remotes/{remote}/"
+    for line in out.splitlines():
+        parts = line.split(_SEP)
+        if len(parts) < 6:
+            continue
+        ref, otype, oid, peeled, date, upstream = parts[:6]
+        if ref.startswith("refs/tags/"):
+            name = ref[len("refs/tags/") :]
+            commit = peeled if otype == "tag" else oid
+            state.tag_objects[name] = oid
+            state.tags.append(classify_tag(name, tag_prefix, int(date or 0), commit))
+        elif ref.startswith("refs/heads/"):
+            name = ref[len("refs/heads/") :]
+            state.branches[name] = oid
+            if name == branch and upstream:
+                state.upstream = upstream
+        elif ref.startswith(rprefix):
+            name = ref[len(rprefix) :]
+            if name != "HEAD":
+                state.remote_branches[name] = oid
+    st = _git(root, "status", "--porcelain=v1", "--untracked-files=normal", check=False)
+    state.dirty = [line for line in st.stdout.splitlines() if line.strip()]
+    if state.upstream and head:
+        counts = _git(root, "rev-list", "--left-right", "--count", f"HEAD...{state.upstream}", check=False)
+        if counts.ok:
+            a, b = counts.stdout.split()
+            state.ahead, state.behind = int(a), int(b)
+    return state
+
+
+class GitRepo:
+    """Write-side git adapter: every call goes through the runner; no policy decisions here."""
+
+    def __init__(self, root: str | os.PathLike[str], remote: str = "origin") -> None:
+        self.root = Path(root)
+        self.remote = remote
+
+    def git(self, *args: str, check: bool = True):
+        return _git(self.root, *args, check=check)
+
+    # ---- reads ---------------------------------------------------------------------------
+    def rev(self, ref: str) -> str | None:
+        res = self.git("rev-parse", "--verify", "-q", f"{ref}^{{commit}}", check=False)
+        return res.stdout.strip() if res.ok else None
+
+    def tag_commit(self, tag: str) -> str | None:
+        return self.rev(f"refs/tags/{tag}")
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        return self.git("merge-base", "--is-ancestor", ancestor, descendant, check=False).ok
+
+    def remote_refs(self, *patterns: str) -> dict[str, str]:
+        """Refs on the remote (one `ls-remote`), peeled for annotated tags."""
+        peeled = [f"{p}^{{}}" for p in patterns if p.startswith("refs/tags/")]
+        res = self.git("ls-remote", self.remote, *patterns, *peeled)
+        refs: dict[str, str] = {}
+        for line in res.stdout.splitlines():
+            sha, _, ref = line.partition("\t")
+            if ref.endswith("^{}"):
+                refs[ref[:-3]] = sha
+            else:
+                refs.setdefault(ref, sha)
+        return refs
+
+    def changed_files(self, a: str, b: str) -> list[str]:
+        return [f for f in self.git("diff", "--name-only", a, b).stdout.splitlines() if f]
+
+    def show_file(self, rev: str, path: str) -> str | None:
+        res = self.git("show", f"{rev}:{path}", check=False)
+        return res.stdout if res.ok else None
+
+    def config(self, key: str) -> str:
+        res = self.git("config", "--get", key, check=False)
+        return res.stdout.strip() if res.ok else ""
+
+    # ---- writes --------------------------------------------------------------------------
+    def create_branch(self, name: str, start: str) -> None:
+        self.git("branch", name, start)
+
+    def checkout(self, ref: str) -> None:
+        self.git("checkout", "-q", ref)
+
+    def commit_files(self, paths: list[str], message: str) -> str:
+        self.git("add", "--", *paths)
+        self.git("commit", "-q", "-m", message, "--", *paths)
+        return self.rev("HEAD") or ""
+
+    def create_tag(self, name: str, commit: str, message: str) -> None:
+        existing = self.tag_commit(name)
+        if existing and existing != commit:
+            raise ConflictError(
+                f"tag {name} already exists at {existing[:12]}, not at {commit[:12]}",
+                "tags are immutable; investigate instead of moving it",
+            )
+        if not existing:
+            self.git("tag", "-a", name, commit, "-m", message)
+
+    def push(self, *refspecs: str, atomic: bool = False) -> None:
+        """Push refspecs (never forced); a refusal becomes one clear line."""
+        try:
+            self.git("push", "--porcelain", *(["--atomic"] if atomic else []), self.remote, *refspecs)
+        except CommandError as exc:
+            detail = (exc.stderr or exc.stdout).strip().splitlines()
+            reason = next((ln for ln in detail if "rejected" in ln or "remote:" in ln or "error" in ln), exc.message)
+            raise GitError(
+                f"push of {' '.join(refspecs)} to {self.remote} was refused: {reason.strip()}",
+                "fix the cause on the remote and re-run the same command to resume",
+            ) from None
+
+    def fetch(self) -> None:
+        self.git("fetch", "-q", "--tags", self.remote)

@@ -1,0 +1,174 @@
+"""npm packages: pack, view, publish with a dist-tag, read dist-tags.
+
+Adapter only, every command through `release.runner.run` with `--registry` from
+`[tool.release].repositories.npm_registry`. Versions are the SemVer rendering (`0.4.0-rc.1`).
+
+Credentials: the user's npm config as it is, or - when NPM_TOKEN (or NODE_AUTH_TOKEN) is set in
+the environment - a generated userconfig holding `//host/:_authToken=${NPM_TOKEN}`: npm expands
+the variable itself, so the token is in no file, argv or log.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from release.errors import ReleaseError, RemoteError
+from release.adapters.runner import CommandError, Result, redact, register_secret, run
+from release.core.latest import moved_on
+from release.core.version import Version
+
+TOKEN_ENV = ("NPM_TOKEN", "NODE_AUTH_TOKEN")
+QUIET = {"npm_config_update_notifier": "false", "npm_config_fund": "false", "npm_config_audit": "false",
+         "npm_config_loglevel": "warn"}
+
+
+def semver_of(text: str | None) -> Version | None:
+    if not text:
+        return None
+    try:
+        return Version.parse(text)
+    except ReleaseError:
+        return None
+
+
+def tag_ok(tag: str, holds: str | None, ours: Version) -> tuple[bool, str]:
+    """Pure: does dist-tag `tag` (holding version `holds`) serve our release as it should?
+
+    Our version, or a higher one of the same kind (a later RC, a higher final, a later patch of
+    the line), is fine: the tag moved on. Anything else means the tag still has to be set."""
+    if holds == ours.semver():
+        return True, f"{tag} -> {holds}"
+    if moved_on(tag, semver_of(holds), ours):
+        return True, f"{tag} -> {holds} (moved on past {ours.semver()})"
+    return False, f"{tag} -> {holds or 'unset'}"
+
+
+@dataclass(frozen=True)
+class Packed:
+    filename: str
+    name: str
+    version: str
+    shasum: str  # sha1 hex, as npm reports it
+    integrity: str  # sha512-... (SRI)
+
+
+class Npm:
+    """The npm CLI against one registry."""
+
+    def __init__(self, registry: str, env: Mapping[str, str] | None = None, scratch: Path | None = None) -> None:
+        self.registry = registry if registry.endswith("/") else registry + "/"
+        self.env: dict[str, str] = {**QUIET, **dict(env or {})}
+        token_var = next((k for k in TOKEN_ENV if self.env.get(k)), None)
+        if token_var:
+            register_secret(self.env[token_var])
+            if scratch is not None:
+                self.env["NPM_CONFIG_USERCONFIG"] = str(self._token_npmrc(scratch, token_var))
+
+    def _token_npmrc(self, scratch: Path, var: str) -> Path:
+        parts = urllib.parse.urlsplit(self.registry)
+        scope = f"//{parts.netloc}{parts.path}"
+        scratch.mkdir(parents=True, exist_ok=True)
+        path = scratch / "npmrc"
+        # the literal text ${VAR}: npm substitutes it from the environment when it reads the file
+        path.write_text(f"registry={self.registry}\n{scope}:_authToken=${{{var}}}\n")
+        path.chmod(0o600)
+        return path
+
+    def _npm(self, *args: str, cwd: Path | None = None, check: bool = True) -> Result:
+        return run(["npm", *args, "--registry", self.registry], cwd=cwd, env=self.env, check=check)
+
+    # ---- reads -----------------------------------------------------------------------------
+    def pack(self, pkg_dir: Path, dest: Path) -> Packed:
+        dest.mkdir(parents=True, exist_ok=True)
+        for old in dest.glob("*.tgz"):
+            old.unlink()
+        try:
+            res = self._npm("pack", "--json", "--pack-destination", str(dest), cwd=pkg_dir)
+        except CommandError as exc:
+            raise ReleaseError(f"npm pack in {pkg_dir.name} failed: {exc.message}") from None
+        data = _json_in(res.stdout)
+        if not isinstance(data, list) or not data or not isinstance(data[0], dict):
+            raise ReleaseError(f"npm pack in {pkg_dir.name} printed no package description")
+        d = data[0]
+        filename = str(d.get("filename", ""))
+        if not (dest / filename).is_file():
+            found = sorted(dest.glob("*.tgz"))
+            if len(found) != 1:
+                raise ReleaseError(f"npm pack in {pkg_dir.name} left no single tarball in {dest}")
+            filename = found[0].name
+        return Packed(filename, d["name"], d["version"], d["shasum"], d["integrity"])
+
+    def view(self, name: str, version: str) -> dict[str, Any] | None:
+        """`npm view NAME@VERSION --json`: the version's manifest, or None if it is not there."""
+        res = self._npm("view", f"{name}@{version}", "--json", "--prefer-online", check=False)
+        out = (res.stdout or "").strip()
+        if not res.ok:
+            if "E404" in res.stdout + res.stderr or "404" in res.stderr:
+                return None
+            raise RemoteError(f"npm view {name}@{version} on {redact(self.registry)} failed: "
+                              f"{_npm_error(res)}", "check the registry URL and credentials")
+        if not out:
+            return None
+        data = _json_in(out)
+        if isinstance(data, list):  # a range can match several; an exact version gives one
+            data = next((d for d in data if isinstance(d, dict) and d.get("version") == version), None)
+        return data if isinstance(data, dict) and data.get("version") == version else None
+
+    def dist_tags(self, name: str) -> dict[str, str]:
+        """`npm dist-tag ls NAME`: {tag: version} ({} when the package does not exist)."""
+        res = self._npm("dist-tag", "ls", name, check=False)
+        if not res.ok:
+            # npm's message for a missing package is vague here: ask `npm view`, which says E404
+            seen = self._npm("view", name, "dist-tags", "--json", "--prefer-online", check=False)
+            if not seen.ok and "E404" in seen.stdout + seen.stderr:
+                return {}
+            raise RemoteError(f"npm dist-tag ls {name} on {redact(self.registry)} failed: {_npm_error(res)}")
+        tags: dict[str, str] = {}
+        for line in res.stdout.splitlines():
+            tag, sep, ver = line.partition(":")
+            if sep and tag.strip() and ver.strip():
+                tags[tag.strip()] = ver.strip()
+        return tags
+
+    # ---- writes ----------------------------------------------------------------------------
+    def publish(self, tarball: Path, tag: str, access: str = "public") -> None:
+        args = ["publish", str(tarball), "--tag", tag]
+        if access:
+            args += ["--access", access]
+        try:
+            self._npm(*args, cwd=tarball.parent)
+        except CommandError as exc:
+            out = exc.stdout + exc.stderr
+            hint = "re-run to retry; a version already there is compared, never overwritten"
+            if "E401" in out or "ENEEDAUTH" in out or "E403" in out:
+                hint = "log in to the registry or set NPM_TOKEN, then re-run"
+            raise RemoteError(f"npm publish of {tarball.name} failed: {_npm_error(exc)}", hint) from None
+
+    def add_dist_tag(self, name: str, version: str, tag: str) -> None:
+        try:
+            self._npm("dist-tag", "add", f"{name}@{version}", tag)
+        except CommandError as exc:
+            raise RemoteError(f"npm dist-tag add {name}@{version} {tag} failed: {_npm_error(exc)}") from None
+
+
+def _json_in(text: str) -> Any:
+    """The JSON document in npm's stdout (lifecycle scripts may print lines before it)."""
+    text = text.strip()
+    for start in range(len(text)):
+        if text[start] in "[{":
+            try:
+                return json.loads(text[start:])
+            except ValueError:
+                continue
+    return None
+
+
+def _npm_error(res: Any) -> str:
+    lines = [ln.strip() for ln in (res.stderr or res.stdout or "").splitlines() if ln.strip()]
+    key = [ln for ln in lines if ln.startswith("npm error") and "A complete log" not in ln]
+    return redact((key[0] if key else (lines[-1] if lines else "no output"))[:300])

@@ -1,0 +1,133 @@
+"""The one door for subprocesses: every git/twine/npm/docker command goes through `run`.
+
+It logs the command with secrets redacted, never uses a shell, and turns failures into
+`ReleaseError`s whose text is redacted too.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from release.errors import ReleaseError
+
+log = logging.getLogger("release.run")
+
+# Environment variables whose values are secrets wherever they appear.
+SECRET_ENV_PATTERN = re.compile(
+    r"(TOKEN|PASSWORD|PASSWD|SECRET|API_?KEY|WEBHOOK|CREDENTIAL|(^|_)AUTH($|_))", re.I
+)
+# Anything shaped like a token, even if we were never told about it.
+TOKEN_SHAPES = [
+    re.compile(r"gh[pousr]_[A-Za-z0-9]{20,}"),
+    re.compile(r"github_pat_[A-Za-z0-9_]{20,}"),
+    re.compile(r"pypi-[A-Za-z0-9_\-]{20,}"),
+    re.compile(r"npm_[A-Za-z0-9]{20,}"),
+    re.compile(r"xox[abposr]-[A-Za-z0-9\-]{10,}"),
+    re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://)[^/\s:@]+:[^/\s@]+@"),  # user:password@ in URLs (any scheme)
+    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:bearer|token|basic)\s+)[A-Za-z0-9._\-+/=]+"),
+    re.compile(r"(_authToken=)[^\s]+"),
+    re.compile(r"(https://discord(?:app)?\.com/api/webhooks/\d+/)[A-Za-z0-9_\-]+"),
+    re.compile(r"(https://hooks\.slack\.com/services/)[A-Za-z0-9/]+"),
+]
+MASK = "***"
+
+_extra_secrets: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a value that must never be printed (e.g. a token read from a file)."""
+    if value and len(value) >= 4:
+        _extra_secrets.add(value)
+
+
+def known_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
+    env = os.environ if environ is None else environ
+    values = {v for k, v in env.items() if SECRET_ENV_PATTERN.search(k) and v and len(v) >= 4}
+    values |= _extra_secrets
+    return sorted(values, key=len, reverse=True)
+
+
+def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
+    """Mask configured secrets and anything that looks like a token."""
+    if not text:
+        return text
+    for secret in known_secrets(environ):
+        text = text.replace(secret, MASK)
+    for pattern in TOKEN_SHAPES:
+        if pattern.groups:
+            text = pattern.sub(lambda m: m.group(1) + MASK + ("@" if m.group(0).endswith("@") else ""), text)
+        else:
+            text = pattern.sub(MASK, text)
+    return text
+
+
+class CommandError(ReleaseError):
+    """A command exited non-zero; the message carries its redacted stderr tail."""
+
+    def __init__(self, argv: Sequence[str], returncode: int, stdout: str, stderr: str) -> None:
+        self.argv = list(argv)
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        tail = [ln.strip() for ln in (stderr or stdout or "").strip().splitlines() if ln.strip()]
+        key = [ln for ln in tail if ln.lower().startswith(("fatal:", "error:", "error ", "npm error"))]
+        last = key[0] if key else (tail[-1] if tail else "no output")
+        super().__init__(redact(f"`{_show(argv)}` failed (exit {returncode}): {last}"))
+
+
+@dataclass
+class Result:
+    argv: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def _show(argv: Sequence[str]) -> str:
+    return redact(" ".join(str(a) for a in argv))
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+    input: str | None = None,
+    timeout: float | None = None,
+) -> Result:
+    """Run `argv` (a list, never a shell string) and return its decoded output."""
+    full_env = None
+    if env is not None:
+        full_env = dict(os.environ)
+        full_env.update(env)
+    log.debug("run: %s (cwd=%s)", _show(argv), cwd)
+    try:
+        proc = subprocess.run(
+            [str(a) for a in argv],
+            cwd=cwd,
+            env=full_env,
+            input=input.encode() if input is not None else None,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise ReleaseError(f"`{argv[0]}` is not installed", "install it and retry") from None
+    except subprocess.TimeoutExpired:
+        raise ReleaseError(f"`{_show(argv)}` did not finish within {timeout}s") from None
+    out = proc.stdout.decode("utf-8", "replace")
+    err = proc.stderr.decode("utf-8", "replace")
+    result = Result(list(map(str, argv)), proc.returncode, out, err)
+    if check and proc.returncode != 0:
+        raise CommandError(argv, proc.returncode, out, err)
+    return result

@@ -1,0 +1,1 @@
+"""Use cases: read the world, call the core and the engine, return data. Never print."""

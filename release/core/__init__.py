@@ -1,0 +1,1 @@
+"""The pure core: the release process as data and functions. No I/O, no clock, no environment."""

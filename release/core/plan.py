@@ -1,0 +1,189 @@
+"""Plans, pure: RepoState + Policy + Request + gathered Facts -> NotReady or an ordered Plan.
+
+No I/O here: whatever a gate needs from the world (origin's refs, CODEOWNERS, the diff since the
+last RC, an unfinished journal) is gathered by `release.flow` into `Facts` first. Gates that need
+a live service (tests, milestone, CI) are engine steps from their own modules; the plan only
+places them. A gate that cannot apply to this repository is shown as skipped with its reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from release.core import gates as g
+from release.core.gates import Gate
+from release.core.windows import window_for
+from release.errors import NotReady, VersionError
+from release.core.policy import Policy
+from release.core.version import (
+    TagSet,
+    Version,
+    final_of,
+    next_major,
+    next_minor,
+    next_patch,
+    next_rc,
+)
+
+KINDS = ("patch", "minor", "major", "rc", "final")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the release owner asked for (task flags)."""
+
+    kind: str
+    commit: str | None = None  # minor/major: start from this commit on main
+    line: tuple[int, int] | None = None  # patch/rc/final: the line, when not on its branch
+    override: str | None = None  # window override reason (final)
+    owner: str | None = None  # release owner identity (login or e-mail)
+    force: bool = False  # patch on an unsupported / end-of-life line
+
+
+@dataclass
+class Facts:
+    """What the plan needs from the world, read by the flow before planning (no I/O here)."""
+
+    now: int
+    owner: str = ""
+    codeowners_path: str | None = None
+    codeowners_text: str | None = None
+    origin_refs: dict[str, str] = field(default_factory=dict)  # ls-remote: full ref -> sha (peeled)
+    origin_error: str = ""  # origin could not be read (no remote, refused connection)
+    local_tip: str = ""  # tip of the branch the release is made on (before the release)
+    origin_tip_known_locally: bool = True  # origin's branch tip is an object we have
+    origin_is_ancestor: bool = True  # origin's branch tip is an ancestor of local_tip
+    local_is_ancestor: bool = True  # local_tip is an ancestor of origin's tip
+    commit_sha: str | None = None  # --commit resolved
+    commit_on_main: bool = True
+    promotion_files: list[str] | None = None  # files changed since the last RC's commit (final)
+    resume: dict[str, Any] | None = None  # an unfinished journal for this kind: {version, base, commit}
+    tag_commit: str | None = None  # local commit of the release tag, if it exists
+    branch_exists: bool = False  # the release branch exists locally
+    supported: list[str] = field(default_factory=list)
+    version_file_errors: list[str] = field(default_factory=list)  # unreadable version files at the base
+
+
+@dataclass
+class Plan:
+    kind: str
+    version: Version
+    tag: str
+    branch: str
+    base: str  # the commit the release starts from
+    create_branch: bool
+    gates: list[Gate]
+    notes: list[str] = field(default_factory=list)
+    override: dict[str, str] | None = None
+    window: dict[str, Any] | None = None
+    last_rc: str | None = None  # final: tag of the RC being promoted
+    steps: list[Any] = field(default_factory=list)  # filled by release.flow (steps are adapters)
+
+    @property
+    def failed(self) -> list[Gate]:
+        return [g for g in self.gates if not g.ok and not g.skipped]
+
+    def require_ready(self) -> None:
+        """Raise NotReady listing every failed gate (each with its reason and fix)."""
+        if self.failed:
+            raise NotReady([g.reason for g in self.failed], f"{self.kind} {self.version}")
+
+
+def target(state: Any, policy: Policy, req: Request, facts: Facts) -> tuple[Version, str, list[str]]:
+    """The version and branch for the request (or a resumed unfinished release)."""
+    if req.kind not in KINDS:
+        raise VersionError(f"'{req.kind}' is not a release kind", f"use one of {', '.join(KINDS)}")
+    tags: TagSet = state.tagset
+    notes: list[str] = []
+    if facts.resume:
+        v = Version.parse(facts.resume["version"])
+        notes.append(f"resuming the unfinished release of {v} (journal .git/release/{v}.json)")
+        return v, policy.branch_for(v.line), notes
+    if req.kind == "patch":
+        line = req.line or policy.line_of_branch(state.branch)
+        if line is None:
+            raise NotReady(
+                [f"patch releases are made from a release branch, and {state.branch or 'HEAD'} is not one "
+                 f"(switch to {policy.branch_pattern.format(major='X', minor='Y')} or pass --line X.Y)"],
+                "patch",
+            )
+        nxt = next_patch(tags, line)
+        return nxt.version, policy.branch_for(line), list(nxt.notes)
+    if req.kind in ("minor", "major"):
+        nxt = next_minor(tags) if req.kind == "minor" else next_major(tags)
+        if nxt.version.rc and nxt.version.rc > 1:
+            raise NotReady(
+                [f"{nxt.version.base} already has release candidates on {policy.branch_for(nxt.version.line)}; "
+                 "use release.rc for the next one or release.final to promote"],
+                req.kind,
+            )
+        return nxt.version, policy.branch_for(nxt.version.line), list(nxt.notes)
+    line = req.line or policy.line_of_branch(state.branch)
+    nxt = next_rc(tags, line) if req.kind == "rc" else final_of(tags, line)
+    return nxt.version, policy.branch_for(nxt.version.line), list(nxt.notes)
+
+
+def make_plan(state: Any, policy: Policy, req: Request, facts: Facts) -> Plan:
+    """Decide version, branch and gates (failed gates are in `plan.failed`; see require_ready)."""
+    if req.kind not in KINDS:
+        raise VersionError(f"'{req.kind}' is not a release kind", f"use one of {', '.join(KINDS)}")
+    version, branch, notes = target(state, policy, req, facts)
+    tags: TagSet = state.tagset
+    tag = version.tag(policy.tag_pattern)
+    create_branch = req.kind in ("minor", "major") or bool(facts.resume and facts.resume.get("create_branch"))
+    recorded = (facts.resume or {}).get("commit")
+    base = (facts.resume or {}).get("base") or (facts.commit_sha if create_branch else "") or facts.local_tip
+    gates: list[Gate] = [
+        g.clean_tree(state.dirty),
+        *g.start_point(req.kind, state.branch, req.commit, facts, policy, branch),
+        g.in_sync(facts, policy, sync_branch=policy.main_branch if (create_branch and not facts.resume) else branch,
+                  create_branch=create_branch, recorded=recorded),
+        g.tag_is_new(tag, facts, policy, recorded),
+        g.version_files(facts.version_file_errors),
+        g.release_owner(facts, policy),
+    ]
+    if req.kind == "patch":
+        gates.append(g.supported_line(tags, policy, version.line, req.force))
+    plan_override = None
+    window = None
+    last_rc = None
+    if req.kind == "final":
+        rcs = tags.rcs_of(version)
+        last_rc = rcs[-1].name if rcs else None
+        w = window_for(version, policy, tags)
+        if w is not None:
+            window = w.as_dict()
+            gates.append(g.testing_window(w, facts.now, req.override))
+            if req.override and w.is_open(facts.now):
+                plan_override = {"gate": "window", "reason": req.override, "who": facts.owner}
+        gates.append(g.promotion(facts.promotion_files or [], allowed_promotion_files(policy), branch, last_rc))
+
+    plan = Plan(
+        kind=req.kind, version=version, tag=tag, branch=branch, base=base, create_branch=create_branch,
+        gates=gates, notes=notes, override=plan_override, window=window, last_rc=last_rc,
+    )
+    return plan
+
+
+def allowed_promotion_files(policy: Policy) -> set[str]:
+    """Files a final may change relative to its last RC: the version files and the changelog."""
+    allowed = {policy.changelog, *policy.version_files}
+    for pkg in policy.packages:
+        for vf in pkg.version_files:
+            allowed.add(_join(pkg.path, vf))
+    return allowed
+
+
+def version_file_paths(policy: Policy) -> list[tuple[str, list[str]]]:
+    """(repo-relative version file, pins) for every package, in package order."""
+    out: list[tuple[str, list[str]]] = [(vf, []) for vf in policy.version_files]
+    for pkg in policy.packages:
+        for vf in pkg.version_files:
+            out.append((_join(pkg.path, vf), list(pkg.pins)))
+    return out
+
+
+def _join(base: str, rel: str) -> str:
+    base = base.strip("/")
+    return rel if base in ("", ".") else f"{base}/{rel}"

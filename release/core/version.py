@@ -1,0 +1,364 @@
+"""Versions and tags, pure: PEP 440 is canonical; SemVer (npm) and Docker renderings.
+
+The rules that pick the next version live here too, one function per release kind. They take a
+`TagSet` (every tag of a repository, classified once) and never look at the clock or the disk.
+
+Rules for messy histories (documented in docs/versioning.md):
+
+* Only canonical `v{X.Y.Z}` and `v{X.Y.Z}rc{N}` tags count. Everything else -- 4-part versions,
+  `.devN`, nightlies, `-dev` markers, alpha/beta, post releases, non-canonical spellings and
+  non-version names -- is a *stray*: reported, never chosen as a base.
+* An RC whose final already exists is *superseded* (e.g. `v0.2.12rc6` tagged after `v0.2.12`):
+  it never reopens its version.
+* RCs are for X.Y.0 versions. An RC of a patch version counts only when it is the RC of the
+  very next patch of its line (it is then *noticed* by the patch rule); any other (e.g. the typo
+  `v0.1.19rc8` among 0.1.9) is *out of line*: reported, ignored.
+* An RC of X.Y.0 that is neither the next minor nor the next major after the highest final
+  (e.g. `v0.9.0rc1` when 0.4.2 is the highest final) is out of line too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import total_ordering
+
+from release.errors import VersionError
+
+_CANON = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:rc(0|[1-9]\d*))?$")
+_SEMVER_RC = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)-rc\.?(0|[1-9]\d*)$")
+
+
+@total_ordering
+@dataclass(frozen=True)
+class Version:
+    """An immutable release version: X.Y.Z final or X.Y.ZrcN candidate."""
+
+    major: int
+    minor: int
+    patch: int
+    rc: int | None = None
+
+    # ---- parsing -------------------------------------------------------------------------
+    @classmethod
+    def parse(cls, text: str) -> Version:
+        """Parse `X.Y.Z`, `X.Y.ZrcN` (PEP 440) or `X.Y.Z-rc.N` (SemVer); a leading `v` is allowed."""
+        raw = text.strip()
+        body = raw[1:] if raw[:1] in ("v", "V") else raw
+        m = _CANON.match(body) or _SEMVER_RC.match(body)
+        if not m:
+            raise VersionError(
+                f"'{text}' is not a release version",
+                "use X.Y.Z or X.Y.ZrcN (PEP 440), e.g. 0.4.0 or 0.4.0rc1",
+            )
+        major, minor, patch, rc = m.groups()
+        return cls(int(major), int(minor), int(patch), int(rc) if rc is not None else None)
+
+    # ---- renderings ----------------------------------------------------------------------
+    @property
+    def base(self) -> Version:
+        """The final this version leads to (itself for a final)."""
+        return Version(self.major, self.minor, self.patch)
+
+    @property
+    def is_rc(self) -> bool:
+        return self.rc is not None
+
+    @property
+    def line(self) -> tuple[int, int]:
+        return (self.major, self.minor)
+
+    def pep440(self) -> str:
+        core = f"{self.major}.{self.minor}.{self.patch}"
+        return core if self.rc is None else f"{core}rc{self.rc}"
+
+    def semver(self) -> str:
+        """SemVer 2 rendering for npm and the semver library: 0.4.0-rc.1."""
+        core = f"{self.major}.{self.minor}.{self.patch}"
+        return core if self.rc is None else f"{core}-rc.{self.rc}"
+
+    def docker_tag(self) -> str:
+        """Docker tag rendering: the PEP 440 text (only [A-Za-z0-9_.-] are used)."""
+        return self.pep440()
+
+    def tag(self, pattern: str = "v{version}") -> str:
+        return pattern.format(version=self.pep440())
+
+    def __str__(self) -> str:
+        return self.pep440()
+
+    # ---- ordering ------------------------------------------------------------------------
+    def _key(self) -> tuple[int, int, int, int, int]:
+        return (self.major, self.minor, self.patch, 0 if self.rc is not None else 1, self.rc or 0)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Version):
+            return NotImplemented
+        return self._key() < other._key()
+
+    # ---- bumps (pure, return new values) -------------------------------------------------
+    def bump_patch(self) -> Version:
+        return Version(self.major, self.minor, self.patch + 1)
+
+    def bump_minor(self) -> Version:
+        return Version(self.major, self.minor + 1, 0)
+
+    def bump_major(self) -> Version:
+        return Version(self.major + 1, 0, 0)
+
+    def with_rc(self, n: int) -> Version:
+        return Version(self.major, self.minor, self.patch, n)
+
+
+def parse_line(text: str) -> tuple[int, int]:
+    """Parse a line `X.Y` (also accepts `release-X.Y.x`-like text ending in X.Y or X.Y.x)."""
+    m = re.search(r"(\d+)\.(\d+)(?:\.x)?$", text.strip())
+    if not m:
+        raise VersionError(f"'{text}' is not a release line", "use X.Y, e.g. 0.4")
+    return int(m.group(1)), int(m.group(2))
+
+
+def line_str(line: tuple[int, int]) -> str:
+    return f"{line[0]}.{line[1]}"
+
+
+# ---- tags ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    """A tag as the release rules see it: final, rc or stray (with the reason)."""
+
+    name: str
+    kind: str  # "final" | "rc" | "stray"
+    version: Version | None = None
+    reason: str = ""
+    date: int = 0  # unix time of the tag (tagger date, or commit date for lightweight tags)
+    sha: str = ""  # the commit the tag points at
+
+
+def classify_tag(name: str, prefix: str = "v", date: int = 0, sha: str = "") -> TagInfo:
+    """Classify one tag name; never raises."""
+    if not name.startswith(prefix):
+        return TagInfo(name, "stray", None, "not a version tag", date, sha)
+    body = name[len(prefix) :]
+    m = _CANON.match(body)
+    if m:
+        v = Version.parse(body)
+        return TagInfo(name, "rc" if v.is_rc else "final", v, "", date, sha)
+    return TagInfo(name, "stray", None, _stray_reason(body), date, sha)
+
+
+def _stray_reason(body: str) -> str:
+    from packaging.version import InvalidVersion
+    from packaging.version import Version as PV
+
+    try:
+        pv = PV(body)
+    except InvalidVersion:
+        return "not a PEP 440 version"
+    if pv.epoch:
+        return "has an epoch"
+    if pv.local:
+        return "has a local version label"
+    if pv.dev is not None:
+        return "development or nightly marker"
+    if pv.post is not None:
+        return "post release"
+    if len(pv.release) != 3:
+        return f"{len(pv.release)}-part version"
+    if pv.pre is not None and pv.pre[0] != "rc":
+        return f"'{pv.pre[0]}' pre-release (only rc is used)"
+    return f"non-canonical spelling (canonical: {prefix_hint(str(pv))})"
+
+
+def prefix_hint(pep440: str) -> str:
+    return f"v{pep440}"
+
+
+@dataclass
+class Anomaly:
+    """A tag that is valid but must not steer the next version; said in status, ignored."""
+
+    tag: str
+    reason: str
+
+
+@dataclass
+class TagSet:
+    """Every tag of a repository, classified once; the input of every next-version rule."""
+
+    finals: list[TagInfo] = field(default_factory=list)  # sorted by version
+    rcs: list[TagInfo] = field(default_factory=list)  # sorted by version
+    strays: list[TagInfo] = field(default_factory=list)
+    anomalies: list[Anomaly] = field(default_factory=list)
+    by_name: dict[str, TagInfo] = field(default_factory=dict)
+
+    @classmethod
+    def from_tags(cls, tags: Iterable[TagInfo]) -> TagSet:
+        ts = cls()
+        for t in tags:
+            ts.by_name[t.name] = t
+            {"final": ts.finals, "rc": ts.rcs, "stray": ts.strays}[t.kind].append(t)
+        ts.finals.sort(key=lambda t: t.version)  # type: ignore[arg-type,return-value]
+        ts.rcs.sort(key=lambda t: t.version)  # type: ignore[arg-type,return-value]
+        ts.strays.sort(key=lambda t: t.name)
+        ts._find_anomalies()
+        return ts
+
+    @classmethod
+    def from_names(cls, names: Iterable[str], prefix: str = "v") -> TagSet:
+        return cls.from_tags(classify_tag(n, prefix) for n in names)
+
+    # ---- queries ---------------------------------------------------------------------
+    @property
+    def final_versions(self) -> list[Version]:
+        return [t.version for t in self.finals]  # type: ignore[misc]
+
+    def highest_final(self) -> Version | None:
+        return self.finals[-1].version if self.finals else None
+
+    def has_final(self, v: Version) -> bool:
+        finals = self.__dict__.get("_final_set")
+        if finals is None:  # built once: open_rc_bases asks for every RC
+            finals = self.__dict__["_final_set"] = {t.version for t in self.finals}
+        return v.base in finals
+
+    def finals_of_line(self, line: tuple[int, int]) -> list[TagInfo]:
+        return [t for t in self.finals if t.version and t.version.line == line]
+
+    def rcs_of(self, base: Version) -> list[TagInfo]:
+        return [t for t in self.rcs if t.version and t.version.base == base]
+
+    def lines(self) -> list[tuple[int, int]]:
+        """Every line X.Y that has a final or a counted RC, ascending."""
+        found = {t.version.line for t in self.finals if t.version}
+        found |= {t.version.line for t in self.counted_rcs() if t.version}
+        return sorted(found)
+
+    def _ignored_names(self) -> set[str]:
+        return {a.tag for a in self.anomalies}
+
+    def counted_rcs(self) -> list[TagInfo]:
+        ignored = self._ignored_names()
+        return [t for t in self.rcs if t.name not in ignored]
+
+    def open_rc_bases(self) -> list[Version]:
+        """X.Y.0 versions with counted RCs and no final: the lines under community testing."""
+        bases = {
+            t.version.base
+            for t in self.counted_rcs()
+            if t.version and t.version.patch == 0 and not self.has_final(t.version)
+        }
+        return sorted(bases)
+
+    def _find_anomalies(self) -> None:
+        finals = {t.version for t in self.finals}
+        top = self.highest_final()
+        for t in self.rcs:
+            v = t.version
+            assert v is not None
+            if v.base in finals:
+                # A late RC of a released version: superseded, never reopens the version.
+                final = next(f for f in self.finals if f.version == v.base)
+                if t.date and final.date and t.date > final.date:
+                    self.anomalies.append(Anomaly(t.name, f"RC tagged after its final {final.name}"))
+                continue
+            if v.patch != 0:
+                line_finals = [f.version for f in self.finals if f.version and f.version.line == v.line]
+                expected = max(line_finals).bump_patch() if line_finals else None
+                if v.base != expected:
+                    self.anomalies.append(
+                        Anomaly(t.name, f"RC out of line (next patch of {v.line[0]}.{v.line[1]} is {expected or 'none'})")
+                    )
+                continue
+            if top is not None and v.base > top and v.base not in (top.bump_minor(), top.bump_major()):
+                self.anomalies.append(
+                    Anomaly(t.name, f"RC ahead of the next minor/major ({top.bump_minor()} / {top.bump_major()})")
+                )
+
+
+# ---- next-version rules (pure) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Next:
+    """The answer of a next-version rule, with anything worth saying about it."""
+
+    version: Version
+    notes: tuple[str, ...] = ()
+
+
+def _next_rc_number(tags: TagSet, base: Version) -> int:
+    numbers = [t.version.rc for t in tags.rcs_of(base) if t.version and t.version.rc is not None]
+    return max(numbers) + 1 if numbers else 1
+
+
+def next_patch(tags: TagSet, line: tuple[int, int]) -> Next:
+    """Next patch of line X.Y: its highest final plus one; other lines never matter."""
+    finals = tags.finals_of_line(line)
+    if not finals:
+        raise VersionError(
+            f"line {line_str(line)} has no final release yet",
+            "promote its release candidate with release.final first",
+        )
+    nxt = finals[-1].version.bump_patch()  # type: ignore[union-attr]
+    notes: list[str] = []
+    pending = [t.name for t in tags.rcs_of(nxt)]
+    if pending:
+        notes.append(f"{', '.join(pending)} exists without a final; this patch is its final")
+    return Next(nxt, tuple(notes))
+
+
+def _next_cut(tags: TagSet, target: Version, kind: str) -> Next:
+    if tags.has_final(target):
+        raise VersionError(f"{target} is already released", f"nothing to cut for {kind}")
+    n = _next_rc_number(tags, target)
+    notes = (f"continuing {target}: rc1..rc{n - 1} exist",) if n > 1 else ()
+    return Next(target.with_rc(n), notes)
+
+
+def next_minor(tags: TagSet) -> Next:
+    """X.(Y+1).0rcN from the highest final anywhere (rc1, or the next RC if some were cut)."""
+    top = tags.highest_final() or Version(0, 0, 0)
+    return _next_cut(tags, top.bump_minor(), "minor")
+
+
+def next_major(tags: TagSet) -> Next:
+    """(X+1).0.0rcN from the highest final anywhere."""
+    top = tags.highest_final() or Version(0, 0, 0)
+    return _next_cut(tags, top.bump_major(), "major")
+
+
+def open_base_for(tags: TagSet, line: tuple[int, int] | None) -> Version:
+    """The X.Y.0 under testing: the one of `line`, or the only open one when no line is given."""
+    bases = tags.open_rc_bases()
+    if line is not None:
+        base = Version(line[0], line[1], 0)
+        if base in bases:
+            return base
+        if tags.has_final(base):
+            raise VersionError(f"line {line_str(line)} is already final ({base})", "use release.patch")
+        raise VersionError(
+            f"line {line_str(line)} has no release candidate", "start it with release.minor or release.major"
+        )
+    if len(bases) == 1:
+        return bases[0]
+    if not bases:
+        raise VersionError("no release candidate is open", "start one with release.minor or release.major")
+    names = ", ".join(str(b) for b in bases)
+    raise VersionError(f"several release candidates are open ({names})", "run from the release branch")
+
+
+def next_rc(tags: TagSet, line: tuple[int, int] | None = None) -> Next:
+    """The next RC of the open line."""
+    base = open_base_for(tags, line)
+    return Next(base.with_rc(_next_rc_number(tags, base)))
+
+
+def final_of(tags: TagSet, line: tuple[int, int] | None = None) -> Next:
+    """The final of the open line: its last RC's version without the suffix."""
+    base = open_base_for(tags, line)
+    last = tags.rcs_of(base)[-1]
+    return Next(base, (f"promotes {last.name}",))

@@ -1,0 +1,391 @@
+"""The publishing steps of a release, in dependency order (`policy.publish_order()`).
+
+    build_steps(policy, version)    build:<name> (python), pack:<name> (npm), image:<name> (docker)
+    publish_steps(policy, version)  publish:<name> (python, npm), push:<name> (docker)
+
+Build steps run before the git push: a package that does not build, install or import stops the
+release before anything is public. Publish steps run after it, each waiting (bounded polling with
+backoff) until the index or registry serves the new version before returning, so a dependent
+(a server pinning `client==X.Y.Z`, an image installing from the index) never comes out first.
+A docker image that depends on a python or npm package of the release is built right before its
+push, after that package is served; other images are built with the rest.
+
+The published name of a package is read from its own metadata (the wheel's `Name`, package.json's
+`name`); `[tool.release].packages[].name` only identifies it in the configuration and step names.
+
+Idempotency comes from the world: a file on the index with the same name and the same sha256
+(an npm version with the same shasum) is done; the same name with other content is a conflict
+that stops the run (nothing is overwritten). sha256s are recorded in the journal.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from release.adapters import artifacts as b
+from release.core.latest import npm_dist_tag
+from release.core.routing import python_index
+from release.engine import BaseStep, Probe
+from release.errors import ReleaseError
+from release.core.policy import Package, Policy
+from release.core.version import Version
+
+
+def _sleep(world: Any) -> Any:
+    return world.services.get("sleep", time.sleep)
+
+
+def dist_dir(world: Any, pkg: Package) -> Path:
+    return Path(world.work_dir) / "dist" / pkg.slug
+
+
+def src_dir(world: Any, pkg: Package) -> Path:
+    return Path(world.work_dir) / "src" / pkg.slug
+
+
+class _PackageStep(BaseStep):
+    prefix = ""
+
+    def __init__(self, policy: Policy, pkg: Package, version: Version) -> None:
+        self.policy = policy
+        self.pkg = pkg
+        self.version = version
+        self.name = f"{self.prefix}:{pkg.name}"
+        self._facts: dict[str, Any] = {}
+
+    def _recorded(self, world: Any, step: str) -> dict[str, Any]:
+        if step == self.name and self._facts:
+            return self._facts
+        return dict(world.journal.facts(step))
+
+    def _wait(self, world: Any, what: str) -> Probe:
+        """verify: poll the probe until done (or a clash), bounded; say how long it waited."""
+        seen: list[Probe] = []
+
+        def check() -> bool:
+            p = self.probe(world)
+            seen.append(p)
+            return p.done or bool(p.conflict)
+
+        limit = b.max_wait(world.env)
+        b.poll(check, sleep=_sleep(world), limit=limit)
+        last = seen[-1]
+        if last.done or last.conflict:
+            return last
+        return Probe.no(f"{what} still not served after {limit:.0f}s ({last.detail})")
+
+
+# ---- python ----------------------------------------------------------------------------------
+
+
+class BuildPython(_PackageStep):
+    """Build, check, smoke-test one Python distribution from the release commit."""
+
+    prefix = "build"
+
+    def describe(self) -> str:
+        return f"Build {self.pkg.name} {self.version} (twine check, wheel check, smoke test)"
+
+    def probe(self, world: Any) -> Probe:
+        facts = self._recorded(world, self.name)
+        files = facts.get("files") or {}
+        if not files or facts.get("commit") != world.release_commit:
+            return Probe.no("not built")
+        d = dist_dir(world, self.pkg)
+        on_disk = {p.name: b.sha256_file(p) for p in d.iterdir() if p.is_file()} if d.is_dir() else {}
+        if on_disk != files:
+            return Probe.no(f"{d} does not hold the recorded build")
+        return Probe.yes(f"built {', '.join(sorted(files))}", **facts)
+
+    def apply(self, world: Any) -> dict[str, Any]:
+        from release.adapters import pypi
+
+        commit = world.release_commit
+        src = b.export_tree(world.repo, commit, self.pkg.path, src_dir(world, self.pkg), self.pkg.slug)
+        env = {**dict(world.env), "SOURCE_DATE_EPOCH": b.commit_time(world.repo, commit)}
+        out = dist_dir(world, self.pkg)
+        files = pypi.build(src, out, isolation=b.truthy(world.env.get(pypi.ISOLATION_ENV)), env=env)
+        pypi.twine_check(files, env=env)
+        wheels = [f for f in files if f.suffix == ".whl"]
+        info = pypi.read_wheel(wheels[0])
+        names = list(self.pkg.import_names) or pypi.default_import_names(info.name)
+        problems: list[str] = []
+        for w in wheels:
+            problems += [f"{w.name}: {p}" for p in pypi.wheel_problems(w, self.version, names)]
+        for s in files:
+            if s.name.endswith(".tar.gz"):
+                problems += pypi.sdist_problems(s, self.version)
+        if problems:
+            shutil.rmtree(out, ignore_errors=True)  # nothing refused stays around to be uploaded
+            raise pypi.ArtifactError(
+                f"{self.pkg.name} refused before upload: {'; '.join(problems)}",
+                "fix the package (version files, packaged modules) and re-run")
+        links = [dist_dir(world, p) for p in self.policy.publish_order()
+                 if p.kind == "python" and dist_dir(world, p).is_dir()]
+        mode = pypi.smoke_test(wheels[0], links, names, Path(world.work_dir) / "smoke" / self.pkg.slug, env=env)
+        self._facts = {
+            "project": info.name,
+            "version": self.version.pep440(),
+            "commit": commit,
+            "files": {f.name: b.sha256_file(f) for f in files},
+            "dist_dir": str(out),
+            "import_names": names,
+            "smoke": f"installed and imported ({mode})",
+        }
+        return dict(self._facts)
+
+
+class PublishPython(_PackageStep):
+    """Upload the built files to PyPI (finals) or TestPyPI (RCs); wait until they are served."""
+
+    prefix = "publish"
+    irreversible = True
+
+    def _target(self) -> tuple[str, str, str]:
+        idx = python_index(self.version, self.policy.repositories)
+        return idx.label, idx.upload, idx.simple
+
+    def describe(self) -> str:
+        label, _, simple = self._target()
+        return f"Upload {self.pkg.name} {self.version} to {label} ({simple}) and wait until it is served"
+
+    def _built(self, world: Any) -> dict[str, Any]:
+        facts = self._recorded(world, f"build:{self.pkg.name}")
+        if not facts.get("files"):
+            raise ReleaseError(f"{self.name}: build:{self.pkg.name} has no record of built files",
+                               "re-run the release: the build step comes first")
+        return facts
+
+    def probe(self, world: Any) -> Probe:
+        from release.adapters import pypi
+
+        if getattr(world, "dry_run", False) and not self._recorded(world, f"build:{self.pkg.name}").get("files"):
+            return Probe.no("would upload what build:" + self.pkg.name + " builds")
+        built = self._built(world)
+        ours: dict[str, str] = built["files"]
+        label, _, simple = self._target()
+        index = world.service(f"index:{simple}", lambda: pypi.SimpleIndex(simple))
+        theirs = pypi.index_hashes(index, built["project"], list(ours))
+        c = pypi.compare(ours, theirs)
+        facts = {"index": simple, "project": built["project"], "files": ours}
+        if c.conflicting:
+            desc = "; ".join(f"{n} (ours {o[:12]}, index {t[:12]})" for n, (o, t) in c.conflicting.items())
+            return Probe.clash(f"{label} already has {desc}: same name, other content; files are immutable",
+                               index=simple, conflicting={n: t for n, (o, t) in c.conflicting.items()})
+        if c.complete:
+            return Probe.yes(f"{label} serves {len(ours)} file(s) of {built['project']} {self.version}", **facts)
+        return Probe.no(f"{len(c.missing)} of {len(ours)} file(s) not on {label} yet")
+
+    def apply(self, world: Any) -> dict[str, Any]:
+        from release.adapters import pypi
+
+        built = self._built(world)
+        label, upload_url, simple = self._target()
+        index = world.service(f"index:{simple}", lambda: pypi.SimpleIndex(simple))
+        c = pypi.compare(built["files"], pypi.index_hashes(index, built["project"], list(built["files"])))
+        if c.conflicting:
+            raise ReleaseError(f"{label} has other content under {', '.join(c.conflicting)}", "nothing was uploaded")
+        d = Path(built["dist_dir"])
+        paths = [d / n for n in c.missing]
+        for p in paths:
+            if not p.is_file() or b.sha256_file(p) != built["files"][p.name]:
+                raise ReleaseError(f"{p} is not the file that was built and checked",
+                                   "re-run the release: the build step rebuilds it")
+        if paths:
+            pypi.upload(paths, upload_url, env=world.env)
+        return {"index": simple, "project": built["project"], "uploaded": sorted(c.missing)}
+
+    def verify(self, world: Any) -> Probe:
+        label, _, _ = self._target()
+        return self._wait(world, f"{label} ({self.pkg.name} {self.version})")
+
+
+# ---- npm -------------------------------------------------------------------------------------
+
+
+def _npm(world: Any, policy: Policy) -> Any:
+    from release.adapters.npm import Npm
+
+    registry = policy.repositories.npm_registry
+    return world.service(f"npm:{registry}", lambda: Npm(registry, world.env, Path(world.work_dir) / "npm"))
+
+
+class PackNpm(_PackageStep):
+    """`npm pack` the package of the release commit; record the tarball's shasum and integrity."""
+
+    prefix = "pack"
+
+    def describe(self) -> str:
+        return f"Pack {self.pkg.name} {self.version.semver()} (npm pack)"
+
+    def probe(self, world: Any) -> Probe:
+        facts = self._recorded(world, self.name)
+        tarball = Path(facts.get("tarball_path", "")) if facts.get("tarball_path") else None
+        if not facts or facts.get("commit") != world.release_commit or tarball is None or not tarball.is_file():
+            return Probe.no("not packed")
+        if b.sha256_file(tarball) != facts.get("sha256"):
+            return Probe.no(f"{tarball.name} differs from the recorded pack")
+        return Probe.yes(f"packed {tarball.name}", **facts)
+
+    def apply(self, world: Any) -> dict[str, Any]:
+        from release.adapters.pypi import ArtifactError
+
+        commit = world.release_commit
+        src = b.export_tree(world.repo, commit, self.pkg.path, src_dir(world, self.pkg), self.pkg.slug)
+        manifest = src / "package.json"
+        if not manifest.is_file():
+            raise ArtifactError(f"package {self.pkg.name!r}: no package.json in {self.pkg.path!r} at {commit[:12]}",
+                                "fix [tool.release].packages path")
+        meta = json.loads(manifest.read_text())
+        want = self.version.semver()
+        if meta.get("version") != want:
+            raise ArtifactError(f"{self.pkg.name} refused before publishing: package.json version is "
+                                f"{meta.get('version')!r}, the release is {want}",
+                                "the version files step must set it; check version_files in [tool.release]")
+        packed = _npm(world, self.policy).pack(src, dist_dir(world, self.pkg))
+        if packed.version != want:
+            raise ArtifactError(f"npm pack produced {packed.name}@{packed.version}, the release is {want}")
+        tarball = dist_dir(world, self.pkg) / packed.filename
+        self._facts = {"name": packed.name, "version": packed.version, "commit": commit,
+                       "tarball": packed.filename, "tarball_path": str(tarball), "shasum": packed.shasum,
+                       "integrity": packed.integrity, "sha256": b.sha256_file(tarball)}
+        return dict(self._facts)
+
+
+class PublishNpm(_PackageStep):
+    """`npm publish` the packed tarball with its dist-tag; wait until the registry serves it."""
+
+    prefix = "publish"
+    irreversible = True
+    _on_registry: bool | None = None  # what the last probe saw, so apply does not ask twice
+
+    def _packed(self, world: Any) -> dict[str, Any]:
+        facts = self._recorded(world, f"pack:{self.pkg.name}")
+        if not facts.get("shasum"):
+            raise ReleaseError(f"{self.name}: pack:{self.pkg.name} has no record of a packed tarball",
+                               "re-run the release: the pack step comes first")
+        return facts
+
+    def _tag(self, world: Any) -> str:
+        return npm_dist_tag(self.version, world.is_latest)
+
+    def describe(self) -> str:
+        return (f"Publish {self.pkg.name} {self.version.semver()} to {self.policy.repositories.npm_registry} "
+                f"and wait until it is served")
+
+    def probe(self, world: Any) -> Probe:
+        from release.adapters.npm import tag_ok
+
+        if getattr(world, "dry_run", False) and not self._recorded(world, f"pack:{self.pkg.name}").get("shasum"):
+            return Probe.no("would publish what pack:" + self.pkg.name + " packs")
+        packed = self._packed(world)
+        npm = _npm(world, self.policy)
+        name, ver, tag = packed["name"], packed["version"], self._tag(world)
+        seen = npm.view(name, ver)
+        self._on_registry = seen is not None
+        if seen is None:
+            return Probe.no(f"{name}@{ver} is not on the registry yet")
+        dist = seen.get("dist") or {}
+        if dist.get("shasum") != packed["shasum"] or (dist.get("integrity") and dist["integrity"] != packed["integrity"]):
+            return Probe.clash(f"the registry has {name}@{ver} with other content (shasum {str(dist.get('shasum'))[:12]}, "
+                               f"ours {packed['shasum'][:12]}); versions are immutable")
+        # `npm view NAME@VERSION` carries the package's dist-tags; `npm dist-tag ls` when it does not
+        tags = seen.get("dist-tags") if isinstance(seen.get("dist-tags"), dict) else npm.dist_tags(name)
+        note = ""
+        if tag != "latest" and tags.get("latest") == ver:
+            if self._recorded(world, self.name).get("latest_before") != "":
+                return Probe.clash(f"dist-tag latest points at {ver}, which must not be latest", dist_tags=tags)
+            # npm registries give a package's very first version `latest`, whatever --tag said
+            note = f"; latest -> {ver} only because this was the package's first publish"
+        ok, why = tag_ok(tag, tags.get(tag), self.version)
+        if not ok:
+            return Probe.no(f"{name}@{ver} is published; dist-tag {why}")
+        return Probe.yes(f"{name}@{ver} served, {why}{note}", registry=npm.registry, name=name, version=ver,
+                         shasum=packed["shasum"], integrity=packed["integrity"], dist_tag=tag, dist_tags=tags)
+
+    def apply(self, world: Any) -> dict[str, Any]:
+        packed = self._packed(world)
+        npm = _npm(world, self.policy)
+        tag = self._tag(world)
+        on_registry: bool | None = getattr(self, "_on_registry", None)  # what the probe just saw
+        if on_registry is None:
+            on_registry = npm.view(packed["name"], packed["version"]) is not None
+        self._on_registry = None
+        if not on_registry:
+            tarball = Path(packed["tarball_path"])
+            if not tarball.is_file() or b.sha256_file(tarball) != packed["sha256"]:
+                raise ReleaseError(f"{tarball} is not the tarball that was packed",
+                                   "re-run the release: the pack step packs it again")
+            before = npm.dist_tags(packed["name"]).get("latest", "")
+            self._facts = {"latest_before": before}
+            world.journal.record(self.name, "publishing", {"latest_before": before})
+            npm.publish(tarball, tag, self.pkg.access)
+            return {"published": f"{packed['name']}@{packed['version']}", "dist_tag": tag, "latest_before": before}
+        npm.add_dist_tag(packed["name"], packed["version"], tag)
+        return {"dist_tag": tag, "tagged": True}
+
+    def verify(self, world: Any) -> Probe:
+        return self._wait(world, f"{self.pkg.name}@{self.version.semver()}")
+
+
+# ---- composition ------------------------------------------------------------------------------
+
+
+def _docker(policy: Policy, version: Version) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The docker steps by package name: (image builds, pushes)."""
+    from release.steps import docker
+
+    builds = {s.pkg.name: s for s in docker.image_steps(policy, version)}
+    pushes = {s.pkg.name: s for s in docker.push_steps(policy, version)}
+    return builds, pushes
+
+
+def needs_published(policy: Policy, pkg: Package) -> bool:
+    """Does `pkg` depend (transitively) on a python or npm package of the release?"""
+    by_name = {p.name: p for p in policy.packages}
+    todo, seen = list(pkg.depends_on), set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in by_name:
+            continue
+        seen.add(name)
+        dep = by_name[name]
+        if dep.kind in ("python", "npm"):
+            return True
+        todo += dep.depends_on
+    return False
+
+
+def build_steps(policy: Policy, version: Version) -> list[Any]:
+    """Build/pack steps for every package in dependency order (before the git push)."""
+    builds, _ = _docker(policy, version)
+    steps: list[Any] = []
+    for pkg in policy.publish_order():
+        if pkg.kind == "python":
+            steps.append(BuildPython(policy, pkg, version))
+        elif pkg.kind == "npm":
+            steps.append(PackNpm(policy, pkg, version))
+        elif pkg.kind == "docker" and pkg.name in builds and not needs_published(policy, pkg):
+            steps.append(builds[pkg.name])
+    return steps
+
+
+def publish_steps(policy: Policy, version: Version) -> list[Any]:
+    """Publish steps in dependency order; each waits until its index/registry serves it."""
+    builds, pushes = _docker(policy, version)
+    steps: list[Any] = []
+    for pkg in policy.publish_order():
+        if pkg.kind == "python":
+            steps.append(PublishPython(policy, pkg, version))
+        elif pkg.kind == "npm":
+            steps.append(PublishNpm(policy, pkg, version))
+        elif pkg.kind == "docker":
+            if pkg.name in builds and needs_published(policy, pkg):
+                steps.append(builds[pkg.name])
+            if pkg.name in pushes:
+                steps.append(pushes[pkg.name])
+    return steps

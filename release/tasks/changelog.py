@@ -1,0 +1,123 @@
+"""Tasks of the `changelog` collection: draft (stdout only) and update (CHANGELOG.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from invoke import task
+
+
+def _today(now: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(now, dt.timezone.utc).date().isoformat()
+
+
+def draft_notes(path: str = ".", config: str | None = None, since: str | None = None,
+                version: str | None = None) -> Any:
+    """Notes of the next release from the current branch (or of `version`); nothing is written."""
+    from release.commands.changelog import next_version_here, release_notes
+    from release.session import open_session
+    from release.core.version import Version
+
+    s = open_session(path, config)
+    tags = s.state.tagset
+    v = Version.parse(version) if version else next_version_here(tags, s.policy, s.state.branch)
+    return release_notes(s.root, tags, v, s.policy, since=since, date=_today(s.now))
+
+
+def update(version: str, path: str = ".", config: str | None = None, since: str | None = None) -> tuple[bool, str]:
+    """Insert VERSION's section into the policy's changelog file; (changed, file path)."""
+    from release.adapters.files import update_changelog
+    from release.commands.changelog import release_notes
+    from release.session import open_session
+    from release.core.version import Version
+
+    s = open_session(path, config)
+    v = Version.parse(version)
+    notes = release_notes(s.root, s.state.tagset, v, s.policy, since=since, date=_today(s.now))
+    target = s.root / s.policy.changelog
+    return update_changelog(target, notes), str(target)
+
+
+def register(collection, edge) -> None:
+    ns = collection("changelog")
+
+    @task(help={"since": "start from this tag instead of the previous release",
+                "json": "print one JSON object",
+                "version": "notes of this version instead of the next release from here",
+                "path": "repository path (default: .)",
+                "config": "pyproject.toml holding [tool.release]"})
+    @edge
+    def draft(c, since=None, json=False, version=None, path=None, config=None):
+        """Print the release notes of the next release from this branch (nothing is written)."""
+        import sys
+
+        notes = draft_notes(path or ".", config, since, version)
+        if json:
+            from release.tasks.ui import emit_json
+
+            emit_json(notes.to_json())
+        else:
+            sys.stdout.write(notes.markdown)
+
+    @task(help={"version": "the version whose section to insert (X.Y.Z or X.Y.ZrcN)",
+                "since": "start from this tag instead of the previous release",
+                "path": "repository path (default: .)",
+                "config": "pyproject.toml holding [tool.release]"})
+    @edge
+    def update_(c, version, since=None, path=None, config=None):
+        """Insert VERSION's section into CHANGELOG.md (idempotent; text under Unreleased moves in)."""
+        changed, file = update(version, path or ".", config, since)
+        print(f"{file}: {'added' if changed else 'already has'} {version}")
+
+    update_.__name__ = "update"
+    ns.add_task(draft)
+    ns.add_task(update_, name="update")
+
+
+# ---- command line (also what the benchmark times) ------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m release.tasks.changelog [-C PATH] [--full | --version V] [--since TAG] [--json]`."""
+    import argparse
+    import json
+    import sys
+
+    from release.commands.changelog import history, next_version_here, release_notes
+    from release.core.notes import render_changelog
+    from release.core.version import Version
+    from release.errors import ReleaseError
+    from release.session import open_session
+
+    ap = argparse.ArgumentParser(prog="python -m release.tasks.changelog", description="Print release notes.")
+    ap.add_argument("-C", dest="path", default=".", help="repository path")
+    ap.add_argument("--full", action="store_true", help="the whole CHANGELOG from every tag")
+    ap.add_argument("--version", help="notes of this version (default: the next release from here)")
+    ap.add_argument("--since", help="start from this tag instead of the previous release")
+    ap.add_argument("--json", action="store_true", help="print JSON")
+    args = ap.parse_args(argv)
+    try:
+        s = open_session(args.path)
+        tags = s.state.tagset
+        if args.full:
+            all_notes = history(s.root, tags, s.policy)
+            if args.json:
+                sys.stdout.write(json.dumps([n.to_json() for n in all_notes]) + "\n")
+            else:
+                sys.stdout.write(render_changelog(all_notes))
+            return 0
+        version = Version.parse(args.version) if args.version else next_version_here(tags, s.policy, s.state.branch)
+        notes = release_notes(s.root, tags, version, s.policy, since=args.since)
+    except ReleaseError as exc:
+        from release.adapters.runner import redact
+
+        print(redact(f"error: {exc.one_line()}"), file=sys.stderr)
+        return exc.exit_code
+    sys.stdout.write(json.dumps(notes.to_json(), indent=2) + "\n" if args.json else notes.markdown)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,212 @@
+"""Tasks of the release engine: release.patch|minor|major|rc|final, plan, resume, journal."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from invoke import task
+
+from release.errors import Aborted
+from release.tasks import ui
+
+COMMON = {
+    "dry_run": "same plan and probes, nothing changed ('would ...')",
+    "yes": "do not ask before the first irreversible step",
+    "owner": "release owner (GitHub login or e-mail in CODEOWNERS); default: git user.email",
+    "path": "repository path (default: .)",
+    "config": "pyproject.toml holding [tool.release]",
+}
+
+
+def _request(kind: str, **kw: Any):
+    from release.core.plan import Request
+    from release.core.version import parse_line
+
+    line = kw.pop("line", None)
+    return Request(kind=kind, line=parse_line(line) if line else None, **kw)
+
+
+def _run(kind: str, dry_run: bool, yes: bool, path: str | None, config: str | None, **kw: Any) -> None:
+    from release import engine
+    from release.commands.release import release
+
+    def show(p: Any) -> None:
+        show_plan(p)
+        if dry_run and not p.plan.failed:
+            ui.say("Dry run: same plan, same probes; nothing is changed.")
+
+    p, report = release(_request(kind, **kw), path=path or ".", config=config, dry_run=dry_run, yes=yes,
+                        show=show, on_row=show_row, confirm=confirm_factory(yes))
+    summary(report, p.plan)
+    engine.raise_for(report)
+
+
+def show_row(row: Any) -> None:
+    mark = {"done": "=", "applied": "+", "would": "~", "skipped": "-", "failed": "!", "conflict": "!",
+            "not-run": " "}.get(row.status, "?")
+    ui.say(f" {mark} {row.name:<28} {row.status:<8} {row.detail}")
+
+
+def show_plan(p: Any, probes: bool = False) -> None:
+    plan = p.plan
+    ui.say(f"{plan.kind} release {plan.version} ({plan.tag}) on {plan.branch} from {plan.base[:12] or 'its tip'}")
+    for note in plan.notes:
+        ui.say(f"  note: {note}")
+    if plan.window:
+        w = plan.window
+        ui.say(f"  window: {w['rc1']} tagged {w['rc1_date']}, {w['days']} days, ends {w['ends']}")
+    if plan.override:
+        ui.say(f"  override: {plan.override['gate']} - {plan.override['reason']}")
+    ui.table("Gates", ["gate", "status", "detail"], [(g.name, g.status, g.reason) for g in plan.gates])
+    ui.table("Steps", ["#", "step", "what"],
+             [(str(i + 1), s.name, s.describe()) for i, s in enumerate(plan.steps)])
+
+
+
+
+def summary(report: Any, plan: Any) -> None:
+    counts: dict[str, int] = {}
+    for r in report.rows:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    parts = ", ".join(f"{n} {k}" for k, n in counts.items())
+    if report.ok and not report.dry_run:
+        ui.say(f"released {plan.tag}: {parts}")
+    elif report.ok:
+        ui.say(f"dry run of {plan.tag}: {parts}")
+    else:
+        ui.say(f"{plan.tag} stopped: {parts}")
+
+
+def confirm_factory(yes: bool) -> Any:
+    if yes or os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        return None
+
+    def confirm(pending: list[Any]) -> bool:
+        names = ", ".join(s.name for s in pending)
+        if not sys.stdin or not sys.stdin.isatty():
+            raise Aborted(f"confirmation needed before {pending[0].name} and stdin is not a terminal",
+                          "pass --yes to proceed without a prompt")
+        answer = input(f"Next are irreversible steps ({names}). Proceed? [y/N] ")
+        return answer.strip().lower() in ("y", "yes")
+
+    return confirm
+
+
+
+
+def register(collection, edge) -> None:
+    ns = collection("release")
+
+    @task(help={**COMMON, "line": "release line X.Y when not on its branch",
+                "force": "allow a patch of an unsupported or end-of-life line"})
+    @edge
+    def patch(c, line=None, owner=None, force=False, dry_run=False, yes=False, path=None, config=None):
+        """Release the next patch X.Y.Z+1 of a release line (from release-X.Y.x)."""
+        _run("patch", dry_run, yes, path, config, line=line, owner=owner, force=force)
+
+    @task(help={**COMMON, "commit": "cut from this commit on main instead of main's tip"})
+    @edge
+    def minor(c, commit=None, owner=None, dry_run=False, yes=False, path=None, config=None):
+        """Cut release-X.Y.x from main and publish X.Y.0rc1 (starts the community window)."""
+        _run("minor", dry_run, yes, path, config, commit=commit, owner=owner)
+
+    @task(help={**COMMON, "commit": "cut from this commit on main instead of main's tip"})
+    @edge
+    def major(c, commit=None, owner=None, dry_run=False, yes=False, path=None, config=None):
+        """Cut release-X.0.x from main and publish X.0.0rc1 (starts the community window)."""
+        _run("major", dry_run, yes, path, config, commit=commit, owner=owner)
+
+    @task(help={**COMMON, "line": "release line X.Y when not on its branch"})
+    @edge
+    def rc(c, line=None, owner=None, dry_run=False, yes=False, path=None, config=None):
+        """Publish the next release candidate of the open line (after backports)."""
+        _run("rc", dry_run, yes, path, config, line=line, owner=owner)
+
+    @task(help={**COMMON, "line": "release line X.Y when not on its branch",
+                "override": "release inside the testing window; the reason is journaled and published"})
+    @edge
+    def final(c, line=None, override=None, owner=None, dry_run=False, yes=False, path=None, config=None):
+        """Promote the last release candidate to the final X.Y.0."""
+        _run("final", dry_run, yes, path, config, line=line, owner=owner, override=override)
+
+    @task(name="plan", help={"kind": "patch, minor, major, rc or final", "line": "release line X.Y",
+                             "commit": "minor/major: start commit on main", "override": "final: window override",
+                             "owner": COMMON["owner"], "force": "patch of an unsupported line",
+                             "path": COMMON["path"], "config": COMMON["config"]})
+    @edge
+    def plan_(c, kind, line=None, commit=None, override=None, owner=None, force=False, path=None, config=None):
+        """Show the plan of a release as tables (gates and steps); nothing is done."""
+        from release.commands.release import prepare
+
+        req = _request(kind, commit=commit, override=override, owner=owner, force=force, line=line)
+        prepared = prepare(req, path or ".", config, dry_run=True)
+        show_plan(prepared)
+        prepared.plan.require_ready()
+
+    @task(help={"version": "the version whose unfinished release to resume", "yes": COMMON["yes"],
+                "path": COMMON["path"], "config": COMMON["config"]})
+    @edge
+    def resume(c, version, yes=False, path=None, config=None):
+        """Resume an interrupted release (the same as re-running its command)."""
+        from release.errors import ReleaseError
+        from release.adapters.git import find_root, read_state
+        from release.journal import Journal
+
+        root = find_root(path or ".")
+        state = read_state(root)
+        j = Journal.open(state.git_dir, version)
+        meta = j.data.get("release")
+        if not meta:
+            raise ReleaseError(f"no journal for {version}", "release.journals lists the known ones")
+        if j.data.get("complete"):
+            raise ReleaseError(f"{version} is complete", "release.verify checks it against the world")
+        line = None
+        if meta["kind"] in ("patch", "rc", "final"):
+            line = ".".join(version.split(".")[:2])
+        _run(meta["kind"], False, yes, path, config, line=line)
+
+    @task(help={"path": COMMON["path"]})
+    @edge
+    def journals(c, path=None):
+        """List the release journals of this repository, complete or not."""
+        from release.adapters.git import find_root, read_state
+        from release.journal import Journal
+
+        state = read_state(find_root(path or "."))
+        rows = []
+        for v in Journal.list_versions(state.git_dir):
+            d = Journal.open(state.git_dir, v).data
+            rows.append((v, (d.get("release") or {}).get("kind", "?"),
+                         "complete" if d.get("complete") else "unfinished"))
+        if not rows:
+            ui.say("no release journal yet")
+            return
+        ui.table("Journals", ["version", "kind", "state"], rows)
+
+    @task(help={"version": "the version whose journal to show", "json": "print the journal as JSON",
+                "path": COMMON["path"]})
+    @edge
+    def journal(c, version, json=False, path=None):
+        """Show what happened in a release, step by step, with facts and overrides."""
+        from release.errors import ReleaseError
+        from release.adapters.git import find_root, read_state
+        from release.journal import Journal
+
+        state = read_state(find_root(path or "."))
+        j = Journal.open(state.git_dir, version)
+        if not j.path.exists():
+            raise ReleaseError(f"no journal for {version}", "release.journals lists the known ones")
+        if json:
+            ui.emit_json(j.data)
+            return
+        ui.say(f"{version}: {'complete' if j.data.get('complete') else 'unfinished'}")
+        ui.table("Steps", ["step", "status", "attempts", "finished", "detail"],
+                 [(n, e.get("status"), e.get("attempts", 0), e.get("finished", ""), e.get("detail", ""))
+                  for n, e in j.steps.items()])
+        for o in j.data.get("overrides", []):
+            ui.say(f"override {o['gate']} by {o.get('who') or '?'} at {o['when']}: {o['reason']}")
+
+    for t in (patch, minor, major, rc, final, plan_, resume, journal, journals):
+        ns.add_task(t)
