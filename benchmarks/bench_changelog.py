@@ -118,15 +118,19 @@ def run_cmd(argv: list[str], cwd: Path, timeout: float, env: dict[str, str] | No
     return res.stdout.decode("utf-8", "replace")
 
 
-def time_cmd(argv: list[str], cwd: Path, repeat: int, timeout: float, env: dict[str, str] | None = None) -> float:
+def time_cmd(
+    argv: list[str], cwd: Path, repeat: int, timeout: float, env: dict[str, str] | None = None
+) -> float:
     """Median wall time of a command; slow commands (> 3 s) are run once."""
     t0 = time.perf_counter()
     run_cmd(argv, cwd, timeout, env)
     first = time.perf_counter() - t0
     if first > 3 or repeat <= 1:
         return first
-    return statistics.median([first] + [median_time(lambda: run_cmd(argv, cwd, timeout, env), 1)
-                                        for _ in range(repeat - 1)])
+    return statistics.median(
+        [first]
+        + [median_time(lambda: run_cmd(argv, cwd, timeout, env), 1) for _ in range(repeat - 1)]
+    )
 
 
 # ---- peers ------------------------------------------------------------------------------------
@@ -139,15 +143,23 @@ def ensure_peers(timeout: float) -> dict[str, str]:
     if missing:
         try:
             if not (bindir / "python").exists():
-                subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True, capture_output=True)
-            subprocess.run([str(bindir / "python"), "-m", "pip", "install", "-q", *PEER_PACKAGES],
-                           check=True, capture_output=True, timeout=timeout)
+                subprocess.run(
+                    [sys.executable, "-m", "venv", str(PEERS)], check=True, capture_output=True
+                )
+            subprocess.run(
+                [str(bindir / "python"), "-m", "pip", "install", "-q", *PEER_PACKAGES],
+                check=True,
+                capture_output=True,
+                timeout=timeout,
+            )
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
             reason = "pip install failed"
             if isinstance(exc, subprocess.CalledProcessError) and exc.stderr:
-                lines = [ln for ln in exc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+                lines = [
+                    ln for ln in exc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()
+                ]
                 reason = lines[-1][:80] if lines else reason
-            return {name: f"n/a ({reason})" for name in PEER_BINS}
+            return dict.fromkeys(PEER_BINS, f"n/a ({reason})")
     out = {}
     for name, b in PEER_BINS.items():
         out[name] = str(bindir / b) if (bindir / b).exists() else f"n/a ({b} not installed)"
@@ -163,11 +175,18 @@ def configure_peers(repo: Path) -> None:
     have = exclude.read_text() if exclude.exists() else ""
     add = [p for p in (".cz.toml", "pyproject.toml", "CHANGELOG.md") if p not in have.split()]
     if add:
-        exclude.write_text(have + ("" if have.endswith("\n") or not have else "\n") + "\n".join(add) + "\n")
-    remotes = subprocess.run(["git", "remote"], cwd=repo, capture_output=True, text=True).stdout.split()
+        exclude.write_text(
+            have + ("" if have.endswith("\n") or not have else "\n") + "\n".join(add) + "\n"
+        )
+    remotes = subprocess.run(
+        ["git", "remote"], cwd=repo, capture_output=True, text=True
+    ).stdout.split()
     if "origin" not in remotes:  # semantic-release reads the remote URL for its links
-        subprocess.run(["git", "remote", "add", "origin", "https://github.com/example/synth.git"], cwd=repo,
-                       check=True)
+        subprocess.run(
+            ["git", "remote", "add", "origin", "https://github.com/example/synth.git"],
+            cwd=repo,
+            check=True,
+        )
 
 
 # ---- one repository ---------------------------------------------------------------------------
@@ -179,7 +198,9 @@ def cell(seconds: float | str, git: float) -> str:
     return f"{seconds:.3f} s ({seconds / git:.1f}×)"
 
 
-def bench_repo(n: int, repeat: int, peers: dict[str, str] | None, timeout: float) -> list[dict[str, Any]]:
+def bench_repo(
+    n: int, repeat: int, peers: dict[str, str] | None, timeout: float
+) -> list[dict[str, Any]]:
     from release.commands import changelog as cl
     from release.core import notes
     from release.session import open_session
@@ -194,7 +215,10 @@ def bench_repo(n: int, repeat: int, peers: dict[str, str] | None, timeout: float
     s = open_session(repo)
     tags = s.state.tagset
     targets = notes.history_targets(tags)
-    latest = max((t for t in tags.finals if t.version and t.version.patch == 0), key=lambda t: t.version._key())
+    latest = max(
+        (t for t in tags.finals if t.version and t.version.patch == 0),
+        key=lambda t: t.version._key(),
+    )
     prev = notes.previous_tag(tags, latest.version)
     assert prev is not None
     # correctness guard: what we time is a complete changelog
@@ -208,7 +232,9 @@ def bench_repo(n: int, repeat: int, peers: dict[str, str] | None, timeout: float
     for scope in ("full", "latest"):
         if scope == "full":
             git_argv = ["git", "log", "-z", f"--format={FMT}", *[t.name for t in targets]]
-            count = int(run_cmd(["git", "rev-list", "--count", *[t.name for t in targets]], repo, timeout))
+            count = int(
+                run_cmd(["git", "rev-list", "--count", *[t.name for t in targets]], repo, timeout)
+            )
 
             def ours() -> None:
                 notes.render_changelog(cl.history(s.root, tags, s.policy))
@@ -228,7 +254,15 @@ def bench_repo(n: int, repeat: int, peers: dict[str, str] | None, timeout: float
             def ours() -> None:
                 cl.release_notes(s.root, tags, latest.version, s.policy).markdown  # noqa: B018
 
-            cli = [sys.executable, "-m", "release.tasks.changelog", "-C", str(repo), "--version", str(latest.version)]
+            cli = [
+                sys.executable,
+                "-m",
+                "release.tasks.changelog",
+                "-C",
+                str(repo),
+                "--version",
+                str(latest.version),
+            ]
             peer_cmds = {
                 "commitizen": ["{cz}", "changelog", "--dry-run", latest.name],
                 "semantic-release": None,
@@ -269,8 +303,11 @@ def bench_repo(n: int, repeat: int, peers: dict[str, str] | None, timeout: float
             except Failed as exc:
                 row[name] = f"n/a ({exc})"
         rows.append(row)
-        print(f"  {n} commits, {scope}: ours {row['ours_in_process']:.3f} s in-process, "
-              f"{row['ours_cli']:.3f} s CLI, git log {git_t:.3f} s", file=sys.stderr)
+        print(
+            f"  {n} commits, {scope}: ours {row['ours_in_process']:.3f} s in-process, "
+            f"{row['ours_cli']:.3f} s CLI, git log {git_t:.3f} s",
+            file=sys.stderr,
+        )
     return rows
 
 
@@ -280,8 +317,10 @@ COLUMNS = ["commitizen", "semantic-release", "git-cliff"]
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    head = ("| commits / tags | scope | git log | ours, in-process | ours, CLI | "
-            "commitizen | python-semantic-release | git-cliff |")
+    head = (
+        "| commits / tags | scope | git log | ours, in-process | ours, CLI | "
+        "commitizen | python-semantic-release | git-cliff |"
+    )
     out = [head, "|" + "---|" * 8]
     for r in rows:
         g = r["git_log"]
@@ -299,12 +338,16 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 def environment() -> str:
     git = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
-    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python "
-            f"{platform.python_version()}, {git}; {time.strftime('%Y-%m-%d', time.gmtime())}")
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}, {git}; {time.strftime('%Y-%m-%d', time.gmtime())}"
+    )
 
 
 def readme_section(rows: list[dict[str, Any]], peers: dict[str, str] | None) -> str:
-    runs = ", ".join(dict.fromkeys(f"{r['commits']:,} at {r.get('measured', '?')} UTC" for r in rows))
+    runs = ", ".join(
+        dict.fromkeys(f"{r['commits']:,} at {r.get('measured', '?')} UTC" for r in rows)
+    )
     versions = ""
     if peers:
         found = []
@@ -312,7 +355,9 @@ def readme_section(rows: list[dict[str, Any]], peers: dict[str, str] | None) -> 
             if exe.startswith("n/a"):
                 continue
             try:
-                flag = "version" if name == "commitizen" else "--version"  # `cz --version` is an error
+                flag = (
+                    "version" if name == "commitizen" else "--version"
+                )  # `cz --version` is an error
                 out = run_cmd([exe, flag], ROOT, 60).strip().splitlines()
                 found.append(f"{name} {out[-1].split()[-1] if out else '?'}")
             except Failed:
@@ -320,7 +365,7 @@ def readme_section(rows: list[dict[str, Any]], peers: dict[str, str] | None) -> 
         versions = f" Peers: {', '.join(found)}." if found else ""
     return f"""## Changelog
 
-`python benchmarks/bench_changelog.py --sizes {','.join(str(s) for s in sorted({r['commits'] for r in rows}))}`
+`python benchmarks/bench_changelog.py --sizes {",".join(str(s) for s in sorted({r["commits"] for r in rows}))}`
 (latest run: {environment()}; each size's rows are from its latest run: {runs}).{versions}
 
 Median wall time; the ratio in parentheses is to `git log` over the same range with the same
@@ -356,17 +401,25 @@ def verdict(rows: list[dict[str, Any]]) -> str:
     full20 = by.get((20000, "full"))
     if full20:
         t = full20["ours_in_process"]
-        out.append(f"- full 20k history under 0.5 s: {t:.3f} s ({'met' if t < 0.5 else 'NOT met'}).")
+        out.append(
+            f"- full 20k history under 0.5 s: {t:.3f} s ({'met' if t < 0.5 else 'NOT met'})."
+        )
     ratios = [r["ours_in_process"] / r["git_log"] for r in rows if r["scope"] == "latest"]
     if ratios:
         worst = max(ratios)
-        out.append(f"- latest range within 3× of `git log`: at most {worst:.1f}× ({'met' if worst <= 3 else 'NOT met'}).")
+        out.append(
+            f"- latest range within 3× of `git log`: at most {worst:.1f}× ({'met' if worst <= 3 else 'NOT met'})."
+        )
     full100 = by.get((100000, "full"))
     if full20 and full100:
         grow = full100["ours_in_process"] / full20["ours_in_process"]
         git_grow = full100["git_log"] / full20["git_log"]
         t = full100["ours_in_process"]
-        ok = "met" if t < 2 else f"NOT met on this machine, where `git log` alone takes {full100['git_log']:.2f} s"
+        ok = (
+            "met"
+            if t < 2
+            else f"NOT met on this machine, where `git log` alone takes {full100['git_log']:.2f} s"
+        )
         out.append(
             f"- 100k commits linear, under 2 s: {t:.3f} s, {grow:.1f}× the 20k time for 5× the commits "
             f"(`git log` itself grows {git_grow:.1f}×), {t / full100['git_log']:.1f}× `git log` ({ok})."
@@ -380,7 +433,7 @@ def write_readme(section: str) -> None:
     text = README.read_text() if README.exists() else "# Benchmarks\n\n"
     m = re.search(r"^## Changelog[^\n]*\n", text, re.M)
     if m:
-        nxt = re.search(r"^## ", text[m.end():], re.M)
+        nxt = re.search(r"^## ", text[m.end() :], re.M)
         end = m.end() + nxt.start() if nxt else len(text)
         text = text[: m.start()] + section.rstrip("\n") + "\n" + ("\n" + text[end:] if nxt else "")
     else:
@@ -419,8 +472,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="2000,20000", help="commit counts, e.g. 2000,20000,100000")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--no-peers", action="store_true", help="time ours and git only")
-    ap.add_argument("--timeout", type=float, default=300, help="seconds per peer run (and pip install)")
-    ap.add_argument("--json", help="also write {name: seconds} of this run to this file (nox -s bench)")
+    ap.add_argument(
+        "--timeout", type=float, default=300, help="seconds per peer run (and pip install)"
+    )
+    ap.add_argument(
+        "--json", help="also write {name: seconds} of this run to this file (nox -s bench)"
+    )
     ap.add_argument("--no-readme", action="store_true", help="do not update benchmarks/README.md")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]

@@ -45,19 +45,29 @@ def bench(sizes: list[int], repeat: int) -> list[dict]:
         info = repo_info(repo)
         git = timed(["git", "for-each-ref", "refs/tags", "refs/heads"], repo, repeat)
         python = timed([sys.executable, "-c", "pass"], repo, repeat)
-        ours = timed([sys.executable, "-m", "release", "release.status", "--json"], repo, repeat, env)
-        out = subprocess.run([sys.executable, "-m", "release", "release.status", "--json"], cwd=repo, env=env,
-                             check=True, capture_output=True, text=True).stdout
+        ours = timed(
+            [sys.executable, "-m", "release", "release.status", "--json"], repo, repeat, env
+        )
+        out = subprocess.run(
+            [sys.executable, "-m", "release", "release.status", "--json"],
+            cwd=repo,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         data = json.loads(out)
-        rows.append({
-            "commits": info["main_commits"] + info["branch_commits"],
-            "tags": info["tag_count"],
-            "git_for_each_ref_s": git,
-            "python_start_s": python,
-            "status_s": ours,
-            "ratio_to_git": ours / git if git else float("inf"),
-            "next_minor": data["next"]["minor"]["version"],
-        })
+        rows.append(
+            {
+                "commits": info["main_commits"] + info["branch_commits"],
+                "tags": info["tag_count"],
+                "git_for_each_ref_s": git,
+                "python_start_s": python,
+                "status_s": ours,
+                "ratio_to_git": ours / git if git else float("inf"),
+                "next_minor": data["next"]["minor"]["version"],
+            }
+        )
     return rows
 
 
@@ -68,14 +78,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", dest="json_out", help="write {name: seconds} results here")
     args = ap.parse_args(argv)
     rows = bench([int(s) for s in args.sizes.split(",") if s], args.repeat)
-    print(f"{'commits':>8} {'tags':>5} {'git for-each-ref':>17} {'python -c pass':>15} "
-          f"{'release.status --json':>22} {'ratio to git':>13}")
+    print(
+        f"{'commits':>8} {'tags':>5} {'git for-each-ref':>17} {'python -c pass':>15} "
+        f"{'release.status --json':>22} {'ratio to git':>13}"
+    )
     for r in rows:
-        print(f"{r['commits']:>8} {r['tags']:>5} {r['git_for_each_ref_s']:>16.3f}s {r['python_start_s']:>14.3f}s "
-              f"{r['status_s']:>21.3f}s {r['ratio_to_git']:>12.1f}x")
+        print(
+            f"{r['commits']:>8} {r['tags']:>5} {r['git_for_each_ref_s']:>16.3f}s {r['python_start_s']:>14.3f}s "
+            f"{r['status_s']:>21.3f}s {r['ratio_to_git']:>12.1f}x"
+        )
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps(
-            {f"status_{r['commits']}": r["status_s"] for r in rows}, indent=2) + "\n")
+        Path(args.json_out).write_text(
+            json.dumps({f"status_{r['commits']}": r["status_s"] for r in rows}, indent=2) + "\n"
+        )
     return 0
 
 

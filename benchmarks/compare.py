@@ -29,7 +29,9 @@ def load(path: Path) -> dict[str, float]:
     return {str(k): float(v) for k, v in data.items()}
 
 
-def compare(results: dict[str, float], baseline: dict[str, float], max_ratio: float) -> tuple[list[tuple], list[str]]:
+def compare(
+    results: dict[str, float], baseline: dict[str, float], max_ratio: float
+) -> tuple[list[tuple], list[str]]:
     """(rows, regressions): rows are (name, baseline or None, seconds, ratio or None, verdict)."""
     rows, bad = [], []
     for name in sorted(results):
@@ -40,7 +42,9 @@ def compare(results: dict[str, float], baseline: dict[str, float], max_ratio: fl
         ratio = now / base
         verdict = "REGRESSION" if ratio > max_ratio else ("faster" if ratio < 1 else "ok")
         if ratio > max_ratio:
-            bad.append(f"{name}: {now:.3f}s is {ratio:.2f}x the baseline {base:.3f}s (limit {max_ratio:g}x)")
+            bad.append(
+                f"{name}: {now:.3f}s is {ratio:.2f}x the baseline {base:.3f}s (limit {max_ratio:g}x)"
+            )
         rows.append((name, base, now, ratio, verdict))
     return rows, bad
 
@@ -49,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("results", nargs="+", type=Path)
     ap.add_argument("--baseline", type=Path, default=HERE / "baseline.json")
-    ap.add_argument("--max-ratio", type=float, default=float(os.environ.get("BENCH_MAX_RATIO", "2.0")))
+    ap.add_argument(
+        "--max-ratio", type=float, default=float(os.environ.get("BENCH_MAX_RATIO", "2.0"))
+    )
     ap.add_argument("--update", action="store_true", help="write the results as the new baseline")
     args = ap.parse_args(argv)
     results: dict[str, float] = {}
@@ -63,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         r = f"{ratio:.2f}x" if ratio is not None else "-"
         print(f"{name:<32} {b:>10} {now:>9.3f}s {r:>7}  {verdict}")
     if args.update:
-        args.baseline.write_text(json.dumps({**baseline, **results}, indent=2, sort_keys=True) + "\n")
+        args.baseline.write_text(
+            json.dumps({**baseline, **results}, indent=2, sort_keys=True) + "\n"
+        )
         print(f"baseline updated: {args.baseline}")
         return 0
     for line in bad:

@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from release.adapters.runner import redact
 from release.errors import ConflictError, NotReady, ReleaseError
 from release.journal import Journal
-from release.adapters.runner import redact
 
 
 @dataclass
@@ -154,7 +154,9 @@ def run(
             _not_run(steps[index + 1 :], emit)
             return report
         if seen.conflict:
-            report.error = ConflictError(f"{step.name}: {seen.conflict}", "nothing was changed by this step")
+            report.error = ConflictError(
+                f"{step.name}: {seen.conflict}", "nothing was changed by this step"
+            )
             emit(Row(step.name, desc, "conflict", seen.conflict))
             if journal is not None and not dry_run:
                 journal.record(step.name, "conflict", seen.facts, seen.conflict)
@@ -170,12 +172,21 @@ def run(
             if journal is not None and not dry_run:
                 prev = journal.steps.get(step.name, {}).get("status")
                 if prev != "verified":
-                    journal.record(step.name, "verified", seen.facts, seen.detail or "found already true")
+                    journal.record(
+                        step.name, "verified", seen.facts, seen.detail or "found already true"
+                    )
             if after_step and not dry_run:
                 after_step(step.name)
             continue
         if dry_run:
-            emit(Row(step.name, desc, "would", f"would {desc[0].lower() + desc[1:]}" if desc else "would run"))
+            emit(
+                Row(
+                    step.name,
+                    desc,
+                    "would",
+                    f"would {desc[0].lower() + desc[1:]}" if desc else "would run",
+                )
+            )
             if step.gate and not getattr(step, "dry_run_passes", False):
                 # A gate that is not true now would stop the real run here: say so, keep previewing.
                 report.rows[-1].detail = f"gate not met now: {seen.detail or desc}"
@@ -185,7 +196,9 @@ def run(
             if not confirm(pending):  # type: ignore[misc]
                 from release.errors import Aborted
 
-                report.error = Aborted("stopped before the first irreversible step", "re-run to continue")
+                report.error = Aborted(
+                    "stopped before the first irreversible step", "re-run to continue"
+                )
                 _not_run(steps[index:], emit)
                 return report
             confirmed = True
@@ -203,7 +216,9 @@ def run(
             return report
         if after.conflict or not after.done:
             why = after.conflict or after.detail or "verification found it not done"
-            report.error = ReleaseError(f"{step.name}: applied but not verified: {why}", "re-run to retry this step")
+            report.error = ReleaseError(
+                f"{step.name}: applied but not verified: {why}", "re-run to retry this step"
+            )
             if journal is not None:
                 journal.record(step.name, "failed", {**facts, **after.facts}, why)
             emit(Row(step.name, desc, "failed", why, time.monotonic() - t0))

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from release.errors import ReleaseError
 from release.adapters.runner import redact
+from release.errors import ReleaseError
 
 
 def _now_iso() -> str:
@@ -57,7 +57,8 @@ class Journal:
                 data = json.loads(path.read_text())
             except json.JSONDecodeError:
                 raise ReleaseError(
-                    f"journal {path} is not valid JSON", "move it aside; probes will rebuild what the world shows"
+                    f"journal {path} is not valid JSON",
+                    "move it aside; probes will rebuild what the world shows",
                 ) from None
             return cls(path, data)
         return cls(path, None)
@@ -78,7 +79,9 @@ class Journal:
     def all_facts(self) -> dict[str, Any]:
         return {name: entry.get("facts", {}) for name, entry in self.steps.items()}
 
-    def record(self, step: str, status: str, facts: dict[str, Any] | None = None, detail: str = "") -> None:
+    def record(
+        self, step: str, status: str, facts: dict[str, Any] | None = None, detail: str = ""
+    ) -> None:
         entry = self.steps.setdefault(step, {"attempts": 0})
         if status == "started":
             entry["attempts"] = entry.get("attempts", 0) + 1
@@ -113,7 +116,7 @@ class Journal:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(f".json.tmp{os.getpid()}")
         tmp.write_text(json.dumps(_scrub(self.data), indent=2, sort_keys=True) + "\n")
-        os.replace(tmp, self.path)
+        tmp.replace(self.path)
 
 
 class Lock:

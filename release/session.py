@@ -7,8 +7,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from release.adapters.git import RepoState, find_root, read_state
 from release.adapters.files import load_policy
+from release.adapters.git import RepoState, find_root, read_state
 from release.core.policy import Policy
 
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from release.adapters.git import GitRepo
 from release.core.latest import is_latest
-from release.journal import Journal
 from release.core.policy import Policy
 from release.core.version import TagSet, Version
+from release.journal import Journal
 
 
 @dataclass
@@ -54,14 +54,12 @@ class World:
     @property
     def release_commit(self) -> str:
         """The commit the tag points at: recorded by the commit step, else the tag's commit."""
-        sha = self.journal.facts("git:commit").get("sha") or self.repo.tag_commit(self.tag) or ""
-        return sha
+        return self.journal.facts("git:commit").get("sha") or self.repo.tag_commit(self.tag) or ""
 
     @property
     def work_dir(self) -> Path:
         """Per-version scratch space under .git/release/ (builds, exports); never committed."""
-        d = Journal.dir_for(self.repo.root / ".git") / "work" / self.version.pep440()
-        return d
+        return Journal.dir_for(self.repo.root / ".git") / "work" / self.version.pep440()
 
     def service(self, name: str, factory: Callable[[], Any]) -> Any:
         if name not in self.services:

@@ -41,7 +41,9 @@ from release.adapters.runner import run
 
 LINE = "release-0.1.x"
 OVERRIDE = "demo: the window is simulated"
-CHECKOUT_HINT = "run from a checkout of release-kit (the demo starts the services of its tests/ directory)"
+CHECKOUT_HINT = (
+    "run from a checkout of release-kit (the demo starts the services of its tests/ directory)"
+)
 
 
 class DemoFailed(Exception):
@@ -124,15 +126,19 @@ class Demo:
         gh = self.stack.github
         if gh is not None:
             repo = self.sandbox.names.github_repo
-            pr = next((p for p in gh.pulls(repo)
-                       if p["head"]["ref"] == branch and p["state"] == "open"), None)
+            pr = next(
+                (p for p in gh.pulls(repo) if p["head"]["ref"] == branch and p["state"] == "open"),
+                None,
+            )
             if pr is None:
                 raise DemoFailed(f"no open backport PR for {branch} on the GitHub stand-in")
             req = urllib.request.Request(
-                f"{gh.url}/repos/{repo}/pulls/{pr['number']}/merge", method="PUT",
+                f"{gh.url}/repos/{repo}/pulls/{pr['number']}/merge",
+                method="PUT",
                 data=b'{"merge_method": "rebase"}',
-                headers={"Authorization": f"token {gh.token}", "Content-Type": "application/json"})
-            with urllib.request.urlopen(req, timeout=10):  # noqa: S310 - the loopback stand-in
+                headers={"Authorization": f"token {gh.token}", "Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(req, timeout=10):
                 pass
             self.note(f"backport PR #{pr['number']} merged into {LINE}")
         self.git("switch", "-q", LINE)
@@ -158,9 +164,12 @@ def cycle(d: Demo) -> list[str]:
     d.release("the release", "release.minor", "--yes")
 
     d.banner("2. a fix lands on main and is backported to release-0.1.x")
-    fix1 = d.merge_fix("fix(server): strip spaces around names (#5)", "server/demo_server/app.py",
-                       "from demo_client import greet\n\n\ndef handle(name: str) -> str:\n"
-                       "    return greet(name.strip())\n")
+    fix1 = d.merge_fix(
+        "fix(server): strip spaces around names (#5)",
+        "server/demo_server/app.py",
+        "from demo_client import greet\n\n\ndef handle(name: str) -> str:\n"
+        "    return greet(name.strip())\n",
+    )
     d.release("backport the fix", "release.backport", fix1, "--to", LINE)
     d.merge_backport_pr(fix1)
 
@@ -176,8 +185,11 @@ def cycle(d: Demo) -> list[str]:
 
     d.banner("5. a patch on the release line: 0.1.1")
     d.git("switch", "-q", "main")
-    fix2 = d.merge_fix("fix(client): greet an empty name as the world (#6)", "client/demo_client/__init__.py",
-                       _patched_client(d))
+    fix2 = d.merge_fix(
+        "fix(client): greet an empty name as the world (#6)",
+        "client/demo_client/__init__.py",
+        _patched_client(d),
+    )
     d.release("backport the fix", "release.backport", fix2, "--to", LINE)
     d.merge_backport_pr(fix2)
     d.release("the plan", "release.plan", "patch")
@@ -204,21 +216,29 @@ def landed(stack: Any, sandbox: Any) -> dict[str, Any]:
         out["PyPI"] = stack.pypi.pypi.files()
         out["TestPyPI"] = stack.pypi.testpypi.files()
     if stack.npm is not None:
-        names = [p for p in _package_names(sandbox, "npm")]
-        out["npm"] = {n: {"versions": stack.npm.versions(n), "dist-tags": _dist_tags(stack.npm, n)} for n in names}
+        names = list(_package_names(sandbox, "npm"))
+        out["npm"] = {
+            n: {"versions": stack.npm.versions(n), "dist-tags": _dist_tags(stack.npm, n)}
+            for n in names
+        }
     if stack.docker is not None:
         out["docker"] = {img: stack.docker.tags(img) for img in _images(sandbox)}
     if stack.github is not None:
         gh, repo = stack.github, sandbox.names.github_repo
-        out["GitHub releases"] = [f"{r['tag_name']}{' (pre-release)' if r.get('prerelease') else ''}"
-                                  for r in sorted(gh.releases(repo), key=lambda r: r["id"])]
+        out["GitHub releases"] = [
+            f"{r['tag_name']}{' (pre-release)' if r.get('prerelease') else ''}"
+            for r in sorted(gh.releases(repo), key=lambda r: r["id"])
+        ]
         r = gh.state.repos[repo]
         out["GitHub milestones"] = [f"{m['title']} ({m['state']})" for m in r.milestones.values()]
-        out["GitHub pull requests"] = [f"#{p['number']} {p['title']} -> {p['base']['ref']}"
-                                       f" ({'merged' if p.get('merged') else p['state']})"
-                                       for p in gh.pulls(repo)]
-        out["workflow runs"] = [f"{run['display_title']}: {run['status']}/{run['conclusion']}"
-                                for run in gh.runs(repo)]
+        out["GitHub pull requests"] = [
+            f"#{p['number']} {p['title']} -> {p['base']['ref']}"
+            f" ({'merged' if p.get('merged') else p['state']})"
+            for p in gh.pulls(repo)
+        ]
+        out["workflow runs"] = [
+            f"{run['display_title']}: {run['status']}/{run['conclusion']}" for run in gh.runs(repo)
+        ]
     if stack.webhook is not None:
         out["webhook posts"] = [_post_line(p) for p in stack.webhook.accepted()]
     return out
@@ -248,8 +268,11 @@ def _dist_tags(reg: Any, name: str) -> dict[str, str]:
 def _post_line(post: Any) -> str:
     body = post.body if isinstance(post.body, dict) else {}
     channel = "#releases" if "/api/webhooks/1/" in post.path else "#announcements"
-    where = f" (new thread '{body['thread_name']}')" if body.get("thread_name") else (
-        " (in the thread)" if post.query.get("thread_id") else "")
+    where = (
+        f" (new thread '{body['thread_name']}')"
+        if body.get("thread_name")
+        else (" (in the thread)" if post.query.get("thread_id") else "")
+    )
     first = (body.get("content") or "").splitlines()[0] if body.get("content") else "(embed)"
     return f"{channel}{where}: {first[:110]}"
 
@@ -280,8 +303,10 @@ def _load_stack_module() -> tuple[Any, Path]:
     try:
         import tests.fixtures.stack as stack_mod
     except ImportError as exc:
-        raise SystemExit(f"scripts/demo.py: {CHECKOUT_HINT}, with its test extra installed "
-                         f"(pip install -e '.[test]'): {exc}") from None
+        raise SystemExit(
+            f"scripts/demo.py: {CHECKOUT_HINT}, with its test extra installed "
+            f"(pip install -e '.[test]'): {exc}"
+        ) from None
     return stack_mod, here
 
 
@@ -302,7 +327,10 @@ def _stop_quietly(stack: Any) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python scripts/demo.py", description=__doc__.splitlines()[0])
-    p.add_argument("--workdir", help="keep the sandbox and the services' data here (default: a temp dir, removed)")
+    p.add_argument(
+        "--workdir",
+        help="keep the sandbox and the services' data here (default: a temp dir, removed)",
+    )
     p.add_argument("--no-docker", action="store_true", help="leave the Docker image out")
     p.add_argument("--no-npm", action="store_true", help="leave the npm package out")
     return p.parse_args(argv)
@@ -315,7 +343,13 @@ def main(argv: list[str] | None = None) -> int:
     keep = args.workdir is not None
     work = Path(args.workdir).resolve() if keep else Path(tempfile.mkdtemp(prefix="release-demo-"))
     work.mkdir(parents=True, exist_ok=True)
-    record: dict[str, Any] = {"workdir": str(work), "steps": [], "pids": [], "missing": {}, "ok": False}
+    record: dict[str, Any] = {
+        "workdir": str(work),
+        "steps": [],
+        "pids": [],
+        "missing": {},
+        "ok": False,
+    }
     started = time.monotonic()
     failure = ""
     code = 1
@@ -331,17 +365,27 @@ def main(argv: list[str] | None = None) -> int:
                     if flag:
                         Demo.note(f"without {name} (--no-{name})")
                 for name, why in stack.missing.items():
-                    Demo.note(f"WITHOUT {name}: {why} (continuing without that artifact kind; in CI this fails)")
+                    Demo.note(
+                        f"WITHOUT {name}: {why} (continuing without that artifact kind; in CI this fails)"
+                    )
                 record["missing"] = dict(stack.missing)
-                record["pids"] = [{"name": p.name, "pid": p.pid, "start_ticks": p.start_ticks}
-                                  for p in stack.processes]
+                record["pids"] = [
+                    {"name": p.name, "pid": p.pid, "start_ticks": p.start_ticks}
+                    for p in stack.processes
+                ]
                 sandbox = stack_mod.make_project(stack, work / "project")
-                sandbox.env["PYTHONPATH"] = str(checkout) + os.pathsep + os.environ.get("PYTHONPATH", "")
+                sandbox.env["PYTHONPATH"] = (
+                    str(checkout) + os.pathsep + os.environ.get("PYTHONPATH", "")
+                )
                 record.update(origin=str(sandbox.wd.origin), project=str(sandbox.root))
                 if stack.pypi is not None:
-                    record["indexes"] = {"pypi": str(stack.pypi.pypi.packages_dir),
-                                         "testpypi": str(stack.pypi.testpypi.packages_dir)}
-                Demo.note(f"project {sandbox.root} (origin {sandbox.wd.origin}), services on 127.0.0.1")
+                    record["indexes"] = {
+                        "pypi": str(stack.pypi.pypi.packages_dir),
+                        "testpypi": str(stack.pypi.testpypi.packages_dir),
+                    }
+                Demo.note(
+                    f"project {sandbox.root} (origin {sandbox.wd.origin}), services on 127.0.0.1"
+                )
                 demo = Demo(stack, sandbox)
                 record["versions"] = cycle(demo)
                 Demo.banner("what landed where")
@@ -352,8 +396,16 @@ def main(argv: list[str] | None = None) -> int:
                 failure = str(exc)
             finally:
                 if demo is not None:
-                    record["steps"] = [{"title": s.title, "argv": s.argv, "exit": s.returncode, "ok": s.ok,
-                                        "seconds": round(s.seconds, 1)} for s in demo.steps]
+                    record["steps"] = [
+                        {
+                            "title": s.title,
+                            "argv": s.argv,
+                            "exit": s.returncode,
+                            "ok": s.ok,
+                            "seconds": round(s.seconds, 1),
+                        }
+                        for s in demo.steps
+                    ]
                 _stop_quietly(stack)
     except KeyboardInterrupt:
         failure, code = "interrupted", 130
@@ -363,11 +415,15 @@ def main(argv: list[str] | None = None) -> int:
         _stop_quietly(stack)  # when starting failed half-way (the context manager did it already)
         stopped = stack.stopped
         left = [p for p in stopped if p.alive()]
-        record["stopped"] = [{"name": p.name, "pid": p.pid, "start_ticks": p.start_ticks} for p in stopped]
+        record["stopped"] = [
+            {"name": p.name, "pid": p.pid, "start_ticks": p.start_ticks} for p in stopped
+        ]
         if stopped:
             Demo.note(f"stopped {len(stopped)} processes: " + " ".join(f"{p.pid}" for p in stopped))
         if left:
-            failure = failure or "processes left behind: " + ", ".join(f"{p.name} {p.pid}" for p in left)
+            failure = failure or "processes left behind: " + ", ".join(
+                f"{p.name} {p.pid}" for p in left
+            )
             code = code or 1
         record["ok"] = code == 0
         record["failure"] = failure
@@ -379,8 +435,10 @@ def main(argv: list[str] | None = None) -> int:
     if failure:
         print(f"\ndemo FAILED: {failure}", file=sys.stderr, flush=True)
     else:
-        print(f"\ndemo passed in {record['seconds']:.0f}s: {len(record['steps'])} commands, every process stopped",
-              flush=True)
+        print(
+            f"\ndemo passed in {record['seconds']:.0f}s: {len(record['steps'])} commands, every process stopped",
+            flush=True,
+        )
     return code
 
 

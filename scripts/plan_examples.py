@@ -25,13 +25,22 @@ OVERRIDE = "demo: the window is simulated"
 
 def main() -> int:
     out: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="plans-") as tmp, start_stack(Path(tmp) / "stack") as stack:
+    with (
+        tempfile.TemporaryDirectory(prefix="plans-") as tmp,
+        start_stack(Path(tmp) / "stack") as stack,
+    ):
         sb = make_project(stack, Path(tmp) / "project", tests="none")
         env = dict(sb.env, COLUMNS="104", PYTHONPATH=str(ROOT))
 
         def run(*args: str, show: bool = False) -> None:
-            res = subprocess.run([sys.executable, "-m", "release", *args], cwd=sb.root, env=env,
-                                 capture_output=True, text=True, stdin=subprocess.DEVNULL)
+            res = subprocess.run(
+                [sys.executable, "-m", "release", *args],
+                cwd=sb.root,
+                env=env,
+                capture_output=True,
+                text=True,
+                stdin=subprocess.DEVNULL,
+            )
             if res.returncode != 0:
                 raise SystemExit(f"{' '.join(args)} failed:\n{res.stdout}\n{res.stderr}")
             if show:

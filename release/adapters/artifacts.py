@@ -24,7 +24,7 @@ WAIT_ENV = "RELEASE_PUBLISH_WAIT"  # override of the longest wait, in seconds
 
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with Path(path).open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -36,7 +36,9 @@ def truthy(value: str | None, default: bool = True) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off")
 
 
-def archive_into(repo: Any, commit: str, specs: list[str], dest: Path, name: str, hint: str) -> None:
+def archive_into(
+    repo: Any, commit: str, specs: list[str], dest: Path, name: str, hint: str
+) -> None:
     """`git archive` of `specs` at `commit`, extracted into a clean `dest` (what was tagged, never
     the work tree: untracked and ignored files cannot leak into an artifact)."""
     if dest.exists():
@@ -46,14 +48,16 @@ def archive_into(repo: Any, commit: str, specs: list[str], dest: Path, name: str
     try:
         repo.git("archive", "--format=tar", "-o", str(archive), commit, "--", *specs)
     except ReleaseError as exc:
-        raise ConfigError(f"package {name!r}: cannot export {', '.join(specs)} at {commit[:12]} ({exc.message})",
-                          hint) from None
+        raise ConfigError(
+            f"package {name!r}: cannot export {', '.join(specs)} at {commit[:12]} ({exc.message})",
+            hint,
+        ) from None
     try:
         with tarfile.open(archive) as tar:
             if hasattr(tarfile, "tar_filter"):
                 tar.extractall(dest, filter="tar")
             else:  # pragma: no cover - Python without extraction filters
-                tar.extractall(dest)  # noqa: S202 - git archive output of our own commit
+                tar.extractall(dest)
     finally:
         archive.unlink(missing_ok=True)
 
@@ -61,8 +65,10 @@ def archive_into(repo: Any, commit: str, specs: list[str], dest: Path, name: str
 def export_tree(repo: Any, commit: str, path: str, dest: Path, name: str) -> Path:
     """Extract `path` of `commit` into a clean `dest`; return the package directory inside it."""
     if not commit:
-        raise ReleaseError(f"package {name!r}: no release commit to build from",
-                           "the git:commit and git:tag steps come first; re-run the release")
+        raise ReleaseError(
+            f"package {name!r}: no release commit to build from",
+            "the git:commit and git:tag steps come first; re-run the release",
+        )
     spec = path.strip("/") or "."
     archive_into(repo, commit, [spec], dest, name, "fix [tool.release].packages path")
     return dest if spec == "." else dest / spec
@@ -81,8 +87,13 @@ def max_wait(env: Mapping[str, str] | None) -> float:
         raise ConfigError(f"{WAIT_ENV}={raw!r} is not a number of seconds") from None
 
 
-def poll(check: Callable[[], bool], *, sleep: Callable[[float], None] = time.sleep,
-         limit: float | None = None, delays: tuple[float, ...] = BACKOFF) -> bool:
+def poll(
+    check: Callable[[], bool],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    limit: float | None = None,
+    delays: tuple[float, ...] = BACKOFF,
+) -> bool:
     """Call `check` until it returns True, sleeping with backoff in between; False when the
     summed delays would pass `limit` seconds (the wait is bounded, never endless)."""
     if check():

@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from release.errors import ConfigError, ReleaseError, RemoteError
-from release.core.policy import Package
 from release.adapters.runner import CommandError, Result, redact, register_secret, run
+from release.core.policy import Package
 from release.core.version import Version
+from release.errors import ConfigError, ReleaseError, RemoteError
 
 LABEL_REVISION = "org.opencontainers.image.revision"
 LABEL_VERSION = "org.opencontainers.image.version"
@@ -132,7 +132,7 @@ def export_paths(pkg: Package) -> tuple[str, str]:
     context = _norm(base / (pkg.context or "."))
     dockerfile = _norm(base / (pkg.dockerfile or "Dockerfile"))
     for label, p in (("context", context), ("dockerfile", dockerfile)):
-        if p.startswith("../") or p == ".." or p.startswith("/"):
+        if p.startswith(("../", "/")) or p == "..":
             raise ConfigError(
                 f"package {pkg.name!r}: {label} {p!r} is outside the repository",
                 "paths are relative to the package path inside the repository",
@@ -224,14 +224,19 @@ Opener = Callable[[urllib.request.Request, float], Any]
 
 
 def _urlopen(req: urllib.request.Request, timeout: float) -> Any:
-    return urllib.request.urlopen(req, timeout=timeout)  # noqa: S310 - http(s) only
+    return urllib.request.urlopen(req, timeout=timeout)
 
 
 class Registry:
     """The few registry reads the steps need: a tag's manifest, an image's labels."""
 
-    def __init__(self, endpoint: Endpoint, env: Mapping[str, str] | None = None,
-                 opener: Opener = _urlopen, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        env: Mapping[str, str] | None = None,
+        opener: Opener = _urlopen,
+        timeout: float = 30.0,
+    ) -> None:
         self.endpoint = endpoint
         self.timeout = timeout
         self._opener = opener
@@ -247,14 +252,17 @@ class Registry:
         got = self._get(f"/v2/{repo}/manifests/{ref}", {"Accept": MANIFEST_ACCEPT}, repo)
         if got is None:
             return None
-        status, headers, data = got
+        _status, headers, data = got
         try:
             body = json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
-            raise RemoteError(f"registry {self.endpoint.host} sent an unreadable manifest for "
-                              f"{repo}:{ref}") from None
+            raise RemoteError(
+                f"registry {self.endpoint.host} sent an unreadable manifest for {repo}:{ref}"
+            ) from None
         media = (headers.get("Content-Type") or body.get("mediaType") or "").split(";")[0].strip()
-        digest = headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(data).hexdigest()
+        digest = (
+            headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(data).hexdigest()
+        )
         config = ""
         if media not in INDEX_TYPES:
             config = (body.get("config") or {}).get("digest", "")
@@ -312,8 +320,9 @@ class Registry:
                     redact(f"registry {self.endpoint.api} is not reachable ({reason})"),
                     "start it, or fix [tool.release].repositories.docker_registry",
                 ) from None
-        raise RemoteError(f"registry {self.endpoint.host} refused the credentials for {repo}",
-                          _hint(401))  # pragma: no cover - loop always returns or raises
+        raise RemoteError(
+            f"registry {self.endpoint.host} refused the credentials for {repo}", _hint(401)
+        )  # pragma: no cover - loop always returns or raises
 
     def _authorize(self, repo: str, challenge: str) -> None:
         scheme, params = parse_challenge(challenge)
@@ -327,8 +336,11 @@ class Registry:
             self._auth[repo] = basic
             return
         if scheme != "bearer" or not params.get("realm"):
-            raise RemoteError(f"registry {self.endpoint.host} asked for an unsupported login "
-                              f"({scheme or 'none'})", _hint(401))
+            raise RemoteError(
+                f"registry {self.endpoint.host} asked for an unsupported login "
+                f"({scheme or 'none'})",
+                _hint(401),
+            )
         query = {k: v for k, v in params.items() if k in ("service", "scope")}
         query.setdefault("scope", f"repository:{repo}:pull")
         url = params["realm"] + "?" + urllib.parse.urlencode(query)
@@ -337,13 +349,18 @@ class Registry:
             with self._opener(req, self.timeout) as resp:
                 data = json.loads(resp.read(1024 * 1024).decode("utf-8"))
         except urllib.error.HTTPError as exc:
-            raise RemoteError(f"registry {self.endpoint.host} token service answered {exc.code}",
-                              _hint(401)) from None
+            raise RemoteError(
+                f"registry {self.endpoint.host} token service answered {exc.code}", _hint(401)
+            ) from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise RemoteError(redact(f"registry token service failed ({exc})"), _hint(401)) from None
+            raise RemoteError(
+                redact(f"registry token service failed ({exc})"), _hint(401)
+            ) from None
         token = data.get("token") or data.get("access_token") or ""
         if not token:
-            raise RemoteError(f"registry {self.endpoint.host} token service gave no token", _hint(401))
+            raise RemoteError(
+                f"registry {self.endpoint.host} token service gave no token", _hint(401)
+            )
         register_secret(token)
         self._auth[repo] = f"Bearer {token}"
 
@@ -375,8 +392,9 @@ class DockerCLI:
 
     def image(self, ref: str) -> tuple[str, dict[str, str]] | None:
         """(image id, labels) of a local image, or None when it does not exist."""
-        res = self.run("image", "inspect", "--format", "{{json .Id}} {{json .Config.Labels}}", ref,
-                       check=False)
+        res = self.run(
+            "image", "inspect", "--format", "{{json .Id}} {{json .Config.Labels}}", ref, check=False
+        )
         if not res.ok:
             text = (res.stderr or res.stdout).lower()
             if "no such image" in text or "no such object" in text or "not found" in text:
@@ -405,6 +423,7 @@ class DockerCLI:
 def _daemon_error(exc: CommandError) -> ReleaseError:
     text = (exc.stderr or exc.stdout or "").lower()
     if "cannot connect to the docker daemon" in text or "is the docker daemon running" in text:
-        return RemoteError("the docker daemon is not reachable",
-                           "start dockerd, or set DOCKER_HOST to its socket")
+        return RemoteError(
+            "the docker daemon is not reachable", "start dockerd, or set DOCKER_HOST to its socket"
+        )
     return exc

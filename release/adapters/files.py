@@ -14,7 +14,6 @@ from release.core.policy import Policy, policy_from_table
 from release.core.versionfiles import Renderable, render_file, rendering, version_in_text
 from release.errors import ConfigError
 
-
 # ---- [tool.release] -------------------------------------------------------------------------
 
 
@@ -27,7 +26,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
-        raise ConfigError(f"{path} does not exist", "run from the project root or pass --config") from None
+        raise ConfigError(
+            f"{path} does not exist", "run from the project root or pass --config"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML ({exc})", "fix the syntax") from None
 
@@ -46,7 +47,8 @@ def load_policy(pyproject: str | Path, *, check_paths: bool = True) -> Policy:
             pkg_dir = root / pkg.path
             if not pkg_dir.is_dir():
                 raise ConfigError(
-                    f"package {pkg.name!r}: path {pkg.path!r} does not exist", "fix [tool.release].packages path"
+                    f"package {pkg.name!r}: path {pkg.path!r} does not exist",
+                    "fix [tool.release].packages path",
                 )
             for vf in pkg.version_files:
                 if not (pkg_dir / vf).is_file():
@@ -81,7 +83,9 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"version file {path} does not exist", "fix [tool.release].packages version_files") from None
+        raise ConfigError(
+            f"version file {path} does not exist", "fix [tool.release].packages version_files"
+        ) from None
     except UnicodeDecodeError:
         raise ConfigError(f"version file {path} is not UTF-8", "re-save it as UTF-8") from None
 

@@ -1,21 +1,28 @@
-"""Git adapter: read the repository in a handful of calls, write through the one runner.
+"""Git adapter: read the repository in a handful of CLI calls; change it through GitPython.
 
 Reading is one `rev-parse`, one `for-each-ref` (every tag with its peeled commit and date, every
-local and remote branch), one `status` and, when there is an upstream, one `rev-list --count`.
-No per-tag object loads (GitPython's per-tag `.commit` is quadratic on big repos), so reads use
-the git CLI through `release.runner`; GitPython is used where its object model helps
-(worktrees and cherry-picks in backports) and imported lazily there.
+local and remote branch), one `status` and, when there is an upstream, one `rev-list --count`,
+all through the one runner. No per-tag object loads (GitPython's per-tag `.commit` is one object
+load per tag), so reads stay on the CLI.
+
+The mutating branch, tag and worktree operations and cherry-picks go through GitPython's `Repo`
+(`GitRepo.gp`, imported lazily so `release.status` never loads it), inside `_door()`: its
+failures become the runner's `CommandError`, whose message is redacted like every other command's,
+and its environment is the runner's (no prompts, C locale).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from release.errors import ConflictError, GitError
-from release.adapters.runner import CommandError, run
+from release.adapters.runner import CommandError, redact, run
 from release.core.version import TagInfo, TagSet, classify_tag
+from release.errors import ConflictError, GitError
 
 _SEP = "\x1f"
 
@@ -30,7 +37,9 @@ class RepoState:
     head: str  # sha, "" in a repository without commits
     dirty: list[str] = field(default_factory=list)  # porcelain lines
     tags: list[TagInfo] = field(default_factory=list)
-    tag_objects: dict[str, str] = field(default_factory=dict)  # tag name -> tag object sha (annotated) or commit
+    tag_objects: dict[str, str] = field(
+        default_factory=dict
+    )  # tag name -> tag object sha (annotated) or commit
     branches: dict[str, str] = field(default_factory=dict)  # local branch -> sha
     remote_branches: dict[str, str] = field(default_factory=dict)  # branch on `remote` -> sha
     remote: str = "origin"
@@ -53,24 +62,64 @@ class RepoState:
         return None
 
 
+GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+
+
 def _git(root: str | os.PathLike[str], *args: str, check: bool = True):
-    return run(["git", *args], cwd=root, check=check, env={"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"})
+    return run(["git", *args], cwd=root, check=check, env=GIT_ENV)
+
+
+@contextmanager
+def _door() -> Iterator[None]:
+    """GitPython's failures become the runner's errors: a failed git command is a CommandError,
+    a refused name or object (GitPython checks refs itself) a GitError; both redacted, one line."""
+    from git.exc import GitCommandError
+    from git.exc import GitError as GitPythonError
+
+    try:
+        yield
+    except (ValueError, GitPythonError) as exc:
+        if not isinstance(exc, GitCommandError):
+            raise GitError(
+                redact(" ".join(str(exc).split())), "check the name or revision"
+            ) from None
+        argv = exc.command if isinstance(exc.command, list) else str(exc.command).split()
+        out = exc.stdout if isinstance(exc.stdout, str) else ""
+        err = exc.stderr if isinstance(exc.stderr, str) else ""
+        raise CommandError(
+            argv, exc.status if isinstance(exc.status, int) else 1, _strip_gp(out), _strip_gp(err)
+        ) from None
+
+
+def _strip_gp(text: str) -> str:
+    """GitPython wraps captured output as "  stderr: 'fatal: ...'"; keep git's own words."""
+    text = text.strip()
+    for prefix in ("stdout:", "stderr:"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :].strip()
+    return text.strip("'")
 
 
 def find_root(path: str | os.PathLike[str] = ".") -> Path:
     res = _git(path, "rev-parse", "--show-toplevel", check=False)
     if not res.ok:
-        raise GitError(f"{Path(path).resolve()} is not inside a git repository", "run from a git checkout")
+        raise GitError(
+            f"{Path(path).resolve()} is not inside a git repository", "run from a git checkout"
+        )
     return Path(res.stdout.strip())
 
 
-def read_state(path: str | os.PathLike[str] = ".", remote: str = "origin", tag_prefix: str = "v") -> RepoState:
+def read_state(
+    path: str | os.PathLike[str] = ".", remote: str = "origin", tag_prefix: str = "v"
+) -> RepoState:
     """Read a RepoState in 3-4 git calls."""
     if not Path(path).is_dir():
         raise GitError(f"{path} is not a directory", "run from a git checkout")
     res = _git(path, "rev-parse", "--show-toplevel", "--absolute-git-dir", check=False)
     if not res.ok:
-        raise GitError(f"{Path(path).resolve()} is not inside a git repository", "run from a git checkout")
+        raise GitError(
+            f"{Path(path).resolve()} is not inside a git repository", "run from a git checkout"
+        )
     root_s, git_dir_s = res.stdout.splitlines()[:2]
     root = Path(root_s)
     head_res = _git(root, "rev-parse", "--verify", "-q", "HEAD", check=False)
@@ -88,8 +137,17 @@ def read_state(path: str | os.PathLike[str] = ".", remote: str = "origin", tag_p
             "%(upstream:short)",
         ]
     )
-    out = _git(root, "for-each-ref", f"--format={fmt}", "refs/tags", "refs/heads", f"refs/remotes/{remote}").stdout
-    state = RepoState(root=root, git_dir=Path(git_dir_s), branch=branch, head=head, remote=remote, tag_prefix=tag_prefix)
+    out = _git(
+        root, "for-each-ref", f"--format={fmt}", "refs/tags", "refs/heads", f"refs/remotes/{remote}"
+    ).stdout
+    state = RepoState(
+        root=root,
+        git_dir=Path(git_dir_s),
+        branch=branch,
+        head=head,
+        remote=remote,
+        tag_prefix=tag_prefix,
+    )
     rprefix = f"refs/remotes/{remote}/"
     for line in out.splitlines():
         parts = line.split(_SEP)
@@ -113,7 +171,9 @@ def read_state(path: str | os.PathLike[str] = ".", remote: str = "origin", tag_p
     st = _git(root, "status", "--porcelain=v1", "--untracked-files=normal", check=False)
     state.dirty = [line for line in st.stdout.splitlines() if line.strip()]
     if state.upstream and head:
-        counts = _git(root, "rev-list", "--left-right", "--count", f"HEAD...{state.upstream}", check=False)
+        counts = _git(
+            root, "rev-list", "--left-right", "--count", f"HEAD...{state.upstream}", check=False
+        )
         if counts.ok:
             a, b = counts.stdout.split()
             state.ahead, state.behind = int(a), int(b)
@@ -129,6 +189,17 @@ class GitRepo:
 
     def git(self, *args: str, check: bool = True):
         return _git(self.root, *args, check=check)
+
+    @property
+    def gp(self) -> Any:
+        """GitPython's Repo of this checkout (created on first use), with the runner's git env."""
+        if getattr(self, "_gp", None) is None:
+            import git
+
+            repo = git.Repo(self.root)
+            repo.git.update_environment(**GIT_ENV)
+            self._gp = repo
+        return self._gp
 
     # ---- reads ---------------------------------------------------------------------------
     def rev(self, ref: str) -> str | None:
@@ -167,14 +238,54 @@ class GitRepo:
 
     # ---- writes --------------------------------------------------------------------------
     def create_branch(self, name: str, start: str) -> None:
-        self.git("branch", name, start)
+        with _door():
+            self.gp.create_head(name, start)
+
+    def move_branch(self, name: str, new: str, old: str) -> None:
+        """Point refs/heads/NAME at `new` only if it is still at `old` (compare-and-swap)."""
+        with _door():
+            self.gp.git.update_ref(f"refs/heads/{name}", new, old)
+
+    def fast_forward(self, sha: str) -> None:
+        """Fast-forward the checked-out branch of this worktree to `sha` (never a merge commit)."""
+        with _door():
+            self.gp.git.merge("-q", "--ff-only", sha)
+
+    def worktree_add(self, path: Path, ref: str, *, branch: str | None = None) -> None:
+        """A linked worktree at `path`: detached at `ref`, or on `branch` reset to `ref` (-B)."""
+        args = ["add", "-q", *(["-B", branch] if branch else ["--detach"]), str(path), ref]
+        with _door():
+            self.gp.git.worktree(*args)
+
+    def worktree_remove(self, path: Path) -> None:
+        """Remove the worktree at `path` (forced; it is ours) and prune stale entries."""
+        import shutil
+
+        with _door():
+            if Path(path).exists():
+                # not a registered worktree any more: the files go below
+                with suppress(Exception):
+                    self.gp.git.worktree("remove", "--force", str(path))
+                shutil.rmtree(path, ignore_errors=True)
+            self.gp.git.worktree("prune")
+
+    def delete_branch(self, name: str) -> None:
+        with _door():
+            if name in self.gp.heads:
+                self.gp.delete_head(name, force=True)
+
+    def cherry_pick(self, *args: str) -> None:
+        """`git cherry-pick ARGS` in this worktree (e.g. `-x SHA...`, `--continue`, `--skip`)."""
+        with _door():
+            self.gp.git.cherry_pick(*args)
 
     def checkout(self, ref: str) -> None:
         self.git("checkout", "-q", ref)
 
     def commit_files(self, paths: list[str], message: str) -> str:
-        self.git("add", "--", *paths)
-        self.git("commit", "-q", "-m", message, "--", *paths)
+        with _door():
+            self.gp.git.add("--", *paths)
+            self.gp.git.commit("-q", "-m", message, "--", *paths)
         return self.rev("HEAD") or ""
 
     def create_tag(self, name: str, commit: str, message: str) -> None:
@@ -185,15 +296,21 @@ class GitRepo:
                 "tags are immutable; investigate instead of moving it",
             )
         if not existing:
-            self.git("tag", "-a", name, commit, "-m", message)
+            with _door():
+                self.gp.create_tag(name, ref=commit, message=message)
 
     def push(self, *refspecs: str, atomic: bool = False) -> None:
         """Push refspecs (never forced); a refusal becomes one clear line."""
         try:
-            self.git("push", "--porcelain", *(["--atomic"] if atomic else []), self.remote, *refspecs)
+            self.git(
+                "push", "--porcelain", *(["--atomic"] if atomic else []), self.remote, *refspecs
+            )
         except CommandError as exc:
             detail = (exc.stderr or exc.stdout).strip().splitlines()
-            reason = next((ln for ln in detail if "rejected" in ln or "remote:" in ln or "error" in ln), exc.message)
+            reason = next(
+                (ln for ln in detail if "rejected" in ln or "remote:" in ln or "error" in ln),
+                exc.message,
+            )
             raise GitError(
                 f"push of {' '.join(refspecs)} to {self.remote} was refused: {reason.strip()}",
                 "fix the cause on the remote and re-run the same command to resume",

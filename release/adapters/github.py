@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from release.errors import ReleaseError, RemoteError
-from release.core.milestones import Item, MilestoneCheck, documented_from
 from release.adapters.runner import redact, register_secret
+from release.core.milestones import Item, MilestoneCheck, documented_from
+from release.errors import ReleaseError, RemoteError
 
 T = TypeVar("T")
 
@@ -85,18 +85,35 @@ class Run:
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Run:
-        return cls(int(d["id"]), d.get("status") or "", d.get("conclusion"), d.get("html_url") or "",
-                   d.get("display_title") or d.get("name") or "", d.get("head_branch") or "")
+        return cls(
+            int(d["id"]),
+            d.get("status") or "",
+            d.get("conclusion"),
+            d.get("html_url") or "",
+            d.get("display_title") or d.get("name") or "",
+            d.get("head_branch") or "",
+        )
 
 
 class GitHub:
     """One repository on one GitHub API, with bounded retries."""
 
-    def __init__(self, api: str, repo: str, token: str, *, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.time, attempts: int = 5, max_wait: float = 120.0,
-                 log: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        api: str,
+        repo: str,
+        token: str,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        attempts: int = 5,
+        max_wait: float = 120.0,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
         if not repo or repo.count("/") != 1:
-            raise ReleaseError(f"GitHub repository {repo!r} is not owner/name", "set [tool.release].github_repo")
+            raise ReleaseError(
+                f"GitHub repository {repo!r} is not owner/name", "set [tool.release].github_repo"
+            )
         if not token:
             token_from_env({})  # raises the one clear error
         register_secret(token)
@@ -119,8 +136,15 @@ class GitHub:
         import os
 
         if not policy.github_repo:
-            raise ReleaseError("no GitHub repository configured", "set [tool.release].github_repo = \"owner/name\"")
-        return cls(policy.github_api, policy.github_repo, token_from_env(os.environ if env is None else env), **kw)
+            raise ReleaseError(
+                "no GitHub repository configured", 'set [tool.release].github_repo = "owner/name"'
+            )
+        return cls(
+            policy.github_api,
+            policy.github_repo,
+            token_from_env(os.environ if env is None else env),
+            **kw,
+        )
 
     def __repr__(self) -> str:  # never shows the token
         return f"GitHub({self.api!r}, {self.repo_name!r})"
@@ -134,10 +158,20 @@ class GitHub:
             from github import Auth, Github
 
             kw: dict[str, Any] = {}
-            if "lazy" in inspect.signature(Github).parameters:  # PyGithub >= 2.4: no request per get_repo
+            if (
+                "lazy" in inspect.signature(Github).parameters
+            ):  # PyGithub >= 2.4: no request per get_repo
                 kw["lazy"] = True
-            self._g = Github(base_url=self.api, auth=Auth.Token(self._token), retry=None, per_page=PER_PAGE,
-                             seconds_between_requests=0, seconds_between_writes=0, timeout=30, **kw)
+            self._g = Github(
+                base_url=self.api,
+                auth=Auth.Token(self._token),
+                retry=None,
+                per_page=PER_PAGE,
+                seconds_between_requests=0,
+                seconds_between_writes=0,
+                timeout=30,
+                **kw,
+            )
             self._lazy = bool(kw)
         return self._g
 
@@ -145,7 +179,9 @@ class GitHub:
     def repo(self) -> Any:
         if self._repo is None:
             g = self.g
-            self._repo = g.get_repo(self.repo_name) if self._lazy else g.get_repo(self.repo_name, lazy=True)
+            self._repo = (
+                g.get_repo(self.repo_name) if self._lazy else g.get_repo(self.repo_name, lazy=True)
+            )
         return self._repo
 
     def _path(self, rest: str) -> str:
@@ -162,7 +198,10 @@ class GitHub:
         try:
             import requests
 
-            transient: tuple[type[BaseException], ...] = (requests.ConnectionError, requests.Timeout)
+            transient: tuple[type[BaseException], ...] = (
+                requests.ConnectionError,
+                requests.Timeout,
+            )
         except ImportError:  # pragma: no cover
             transient = (ConnectionError,)
         attempt = 0
@@ -178,7 +217,10 @@ class GitHub:
                 if wait is None:
                     raise self._error(what, exc) from None
             except transient as exc:
-                wait, why = min(2.0 ** (attempt - 1), self.max_wait), f"connection failed ({type(exc).__name__})"
+                wait, why = (
+                    min(2.0 ** (attempt - 1), self.max_wait),
+                    f"connection failed ({type(exc).__name__})",
+                )
             if attempt >= self.attempts or wait > self.max_wait:
                 at = self.clock() + wait
                 raise RemoteError(
@@ -210,24 +252,35 @@ class GitHub:
     def _error(self, what: str, exc: Any) -> ReleaseError:
         status, message = exc.status, _message(exc)
         if status == 401:
-            return ReleaseError(f"GitHub rejected the token for {what} (401 {message or 'Bad credentials'})",
-                                "check GITHUB_TOKEN / GH_TOKEN (expired or revoked?)")
+            return ReleaseError(
+                f"GitHub rejected the token for {what} (401 {message or 'Bad credentials'})",
+                "check GITHUB_TOKEN / GH_TOKEN (expired or revoked?)",
+            )
         if status == 403:
-            return ReleaseError(redact(f"GitHub refused {what} (403 {message})"),
-                                f"the token needs the repo scope and write access to {self.repo_name}")
+            return ReleaseError(
+                redact(f"GitHub refused {what} (403 {message})"),
+                f"the token needs the repo scope and write access to {self.repo_name}",
+            )
         if status == 404:
-            return RemoteError(redact(f"GitHub {what}: not found (404)"),
-                               f"check [tool.release].github_repo = {self.repo_name!r} and the token's access")
+            return RemoteError(
+                redact(f"GitHub {what}: not found (404)"),
+                f"check [tool.release].github_repo = {self.repo_name!r} and the token's access",
+            )
         details = ""
         data = getattr(exc, "data", None)
         if isinstance(data, dict) and data.get("errors"):
-            details = "; ".join(str(e.get("message") or e.get("code") or e) if isinstance(e, dict) else str(e)
-                                for e in data["errors"])
-        return RemoteError(redact(f"GitHub {what} failed ({status} {message}{': ' + details if details else ''})"))
+            details = "; ".join(
+                str(e.get("message") or e.get("code") or e) if isinstance(e, dict) else str(e)
+                for e in data["errors"]
+            )
+        return RemoteError(
+            redact(f"GitHub {what} failed ({status} {message}{': ' + details if details else ''})")
+        )
 
     # ---- raw JSON (controlled request counts) ----------------------------------------------------
-    def get_json(self, what: str, path: str, params: dict[str, Any] | None = None,
-                 *, missing: bool = False) -> Any:
+    def get_json(
+        self, what: str, path: str, params: dict[str, Any] | None = None, *, missing: bool = False
+    ) -> Any:
         def go() -> Any:
             self._requests += 1
             _, data = self.g.requester.requestJsonAndCheck("GET", path, parameters=params)
@@ -260,8 +313,10 @@ class GitHub:
             )
         perms = (data or {}).get("permissions") or {}
         if perms and not perms.get("push"):
-            raise ReleaseError(f"the GitHub token cannot write to {self.repo_name} (no push permission)",
-                               "use a token of a maintainer; nothing was changed")
+            raise ReleaseError(
+                f"the GitHub token cannot write to {self.repo_name} (no push permission)",
+                "use a token of a maintainer; nothing was changed",
+            )
         self._writable = True
 
     # ---- milestones ------------------------------------------------------------------------------
@@ -269,15 +324,28 @@ class GitHub:
         """The milestone titled `title` (JSON): by its number when known (1 request), else by
         listing open then closed milestones, 100 per page (1 request for most repositories)."""
         if number:
-            m = self.get_json(f"milestone {number}", self._path(f"/milestones/{int(number)}"), missing=True)
+            m = self.get_json(
+                f"milestone {number}", self._path(f"/milestones/{int(number)}"), missing=True
+            )
             if m and m.get("title") == title:
                 return m
         for state in ("open", "closed"):
             page = 1
             while True:
-                items = self.get_json(f"milestones ({state})", self._path("/milestones"),
-                                      {"state": state, "per_page": PER_PAGE, "page": page,
-                                       "sort": "due_on", "direction": "desc"}) or []
+                items = (
+                    self.get_json(
+                        f"milestones ({state})",
+                        self._path("/milestones"),
+                        {
+                            "state": state,
+                            "per_page": PER_PAGE,
+                            "page": page,
+                            "sort": "due_on",
+                            "direction": "desc",
+                        },
+                    )
+                    or []
+                )
                 for m in items:
                     if m.get("title") == title:
                         return m
@@ -291,17 +359,28 @@ class GitHub:
         found = self.find_milestone(title)
         if found:
             return found, False
-        m = self.send_json(f"create milestone {title}", "POST", self._path("/milestones"),
-                           {"title": title, "description": description})
+        m = self.send_json(
+            f"create milestone {title}",
+            "POST",
+            self._path("/milestones"),
+            {"title": title, "description": description},
+        )
         return m, True
 
     def set_milestone_state(self, number: int, state: str) -> dict[str, Any]:
-        return self.send_json(f"{'close' if state == 'closed' else 'reopen'} milestone {number}", "PATCH",
-                              self._path(f"/milestones/{int(number)}"), {"state": state})
+        return self.send_json(
+            f"{'close' if state == 'closed' else 'reopen'} milestone {number}",
+            "PATCH",
+            self._path(f"/milestones/{int(number)}"),
+            {"state": state},
+        )
 
     def search(self, query: str, per_page: int = PER_PAGE) -> tuple[int, list[dict[str, Any]]]:
         """(total_count, first page of items) of an issue search: one request."""
-        data = self.get_json("issue search", "/search/issues", {"q": query, "per_page": per_page}) or {}
+        data = (
+            self.get_json("issue search", "/search/issues", {"q": query, "per_page": per_page})
+            or {}
+        )
         return int(data.get("total_count", 0)), list(data.get("items", []))
 
     def milestone_items(self, number: int, state: str = "open") -> list[dict[str, Any]]:
@@ -309,9 +388,20 @@ class GitHub:
         out: list[dict[str, Any]] = []
         page = 1
         while True:
-            items = self.get_json(f"issues of milestone {number}", self._path("/issues"),
-                                  {"milestone": int(number), "state": state, "per_page": PER_PAGE,
-                                   "page": page, "direction": "asc"}) or []
+            items = (
+                self.get_json(
+                    f"issues of milestone {number}",
+                    self._path("/issues"),
+                    {
+                        "milestone": int(number),
+                        "state": state,
+                        "per_page": PER_PAGE,
+                        "page": page,
+                        "direction": "asc",
+                    },
+                )
+                or []
+            )
             out.extend(items)
             if len(items) < PER_PAGE:
                 return out
@@ -321,8 +411,14 @@ class GitHub:
         bodies: list[str] = []
         page = 1
         while True:
-            items = self.get_json(f"comments of #{number}", self._path(f"/issues/{int(number)}/comments"),
-                                  {"per_page": PER_PAGE, "page": page}) or []
+            items = (
+                self.get_json(
+                    f"comments of #{number}",
+                    self._path(f"/issues/{int(number)}/comments"),
+                    {"per_page": PER_PAGE, "page": page},
+                )
+                or []
+            )
             bodies.extend(c.get("body") or "" for c in items)
             if len(items) < PER_PAGE:
                 return bodies
@@ -333,12 +429,21 @@ class GitHub:
         read newest first from the repository's issue events; (numbers, complete)."""
         numbers: set[int] = set()
         for page in range(1, MAX_EVENT_PAGES + 1):
-            events = self.get_json("issue events", self._path("/issues/events"),
-                                   {"per_page": PER_PAGE, "page": page}) or []
+            events = (
+                self.get_json(
+                    "issue events",
+                    self._path("/issues/events"),
+                    {"per_page": PER_PAGE, "page": page},
+                )
+                or []
+            )
             for ev in events:
                 if (ev.get("created_at") or "") < since:
                     return numbers, True
-                if ev.get("event") == "demilestoned" and (ev.get("milestone") or {}).get("title") == title:
+                if (
+                    ev.get("event") == "demilestoned"
+                    and (ev.get("milestone") or {}).get("title") == title
+                ):
                     issue = ev.get("issue") or {}
                     if issue.get("number"):
                         numbers.add(int(issue["number"]))
@@ -352,8 +457,12 @@ class GitHub:
         m = self.find_milestone(title, number)
         if m is None:
             return MilestoneCheck(title, found=False, requests=self._count() - start)
-        chk = MilestoneCheck(title, number=int(m["number"]), state=m.get("state", "open"),
-                             closed_issues=int(m.get("closed_issues", 0)))
+        chk = MilestoneCheck(
+            title,
+            number=int(m["number"]),
+            state=m.get("state", "open"),
+            closed_issues=int(m.get("closed_issues", 0)),
+        )
         q = f'repo:{self.repo_name} milestone:"{title}" is:pr'
         chk.pull_request_count, prs = self.search(q)
         chk.pull_requests = [_item(p) for p in prs]
@@ -370,53 +479,92 @@ class GitHub:
                 chk.open_items = [_item(i) for i in self.milestone_items(chk.number, "open")]
         moved, complete = self.demilestoned(title, m.get("created_at") or "")
         if not complete:
-            chk.events_incomplete = (f"could not prove moves out of milestone {title}: more than "
-                                     f"{MAX_EVENT_PAGES * PER_PAGE} issue events since it was created; "
-                                     "check the moved issues by hand and rerun after documenting them")
+            chk.events_incomplete = (
+                f"could not prove moves out of milestone {title}: more than "
+                f"{MAX_EVENT_PAGES * PER_PAGE} issue events since it was created; "
+                "check the moved issues by hand and rerun after documenting them"
+            )
         for n in sorted(moved):
             issue = self.get_json(f"issue #{n}", self._path(f"/issues/{n}"), missing=True)
-            if not issue or "pull_request" in issue or (issue.get("milestone") or {}).get("title") == title:
+            if (
+                not issue
+                or "pull_request" in issue
+                or (issue.get("milestone") or {}).get("title") == title
+            ):
                 continue  # a PR taken out (the remedy for "issues only"), or moved back in
             item = _item(issue)
-            (chk.documented if documented_from(self.issue_comments(n), title) else chk.undocumented).append(item)
+            (
+                chk.documented
+                if documented_from(self.issue_comments(n), title)
+                else chk.undocumented
+            ).append(item)
         chk.requests = self._count() - start
         return chk
 
     def move_issue(self, number: int, to_number: int, comment: str) -> None:
         """Comment first (the rationale), then move: a half-done move is still documented."""
-        self.send_json(f"comment on #{number}", "POST", self._path(f"/issues/{int(number)}/comments"),
-                       {"body": comment})
-        self.send_json(f"move #{number}", "PATCH", self._path(f"/issues/{int(number)}"),
-                       {"milestone": int(to_number)})
+        self.send_json(
+            f"comment on #{number}",
+            "POST",
+            self._path(f"/issues/{int(number)}/comments"),
+            {"body": comment},
+        )
+        self.send_json(
+            f"move #{number}",
+            "PATCH",
+            self._path(f"/issues/{int(number)}"),
+            {"milestone": int(to_number)},
+        )
 
     def comment(self, number: int, body: str) -> dict[str, Any]:
-        return self.send_json(f"comment on #{number}", "POST", self._path(f"/issues/{int(number)}/comments"),
-                              {"body": body})
+        return self.send_json(
+            f"comment on #{number}",
+            "POST",
+            self._path(f"/issues/{int(number)}/comments"),
+            {"body": body},
+        )
 
     # ---- pull requests ---------------------------------------------------------------------------
     def get_pull(self, number: int) -> dict[str, Any] | None:
-        return self.get_json(f"pull request #{number}", self._path(f"/pulls/{int(number)}"), missing=True)
+        return self.get_json(
+            f"pull request #{number}", self._path(f"/pulls/{int(number)}"), missing=True
+        )
 
     def open_pulls(self, head: str, base: str | None = None) -> list[dict[str, Any]]:
         """Open PRs from `head` (a branch of this repository or "owner:branch")."""
         owner = self.repo_name.split("/")[0]
-        params: dict[str, Any] = {"state": "open", "head": head if ":" in head else f"{owner}:{head}",
-                                  "per_page": PER_PAGE}
+        params: dict[str, Any] = {
+            "state": "open",
+            "head": head if ":" in head else f"{owner}:{head}",
+            "per_page": PER_PAGE,
+        }
         if base:
             params["base"] = base
         return list(self.get_json(f"pull requests from {head}", self._path("/pulls"), params) or [])
 
-    def create_pull(self, title: str, body: str, head: str, base: str,
-                    labels: Iterable[str] = ()) -> dict[str, Any]:
+    def create_pull(
+        self, title: str, body: str, head: str, base: str, labels: Iterable[str] = ()
+    ) -> dict[str, Any]:
         """Open a PR (or return the open one from the same head to the same base) and label it."""
         found = self.open_pulls(head, base)
-        pr = found[0] if found else self.send_json(
-            f"open pull request {head} -> {base}", "POST", self._path("/pulls"),
-            {"title": title, "body": body, "head": head, "base": base})
+        pr = (
+            found[0]
+            if found
+            else self.send_json(
+                f"open pull request {head} -> {base}",
+                "POST",
+                self._path("/pulls"),
+                {"title": title, "body": body, "head": head, "base": base},
+            )
+        )
         want = [x for x in labels if x not in {lb["name"] for lb in pr.get("labels") or []}]
         if want:
-            self.send_json(f"label #{pr['number']}", "POST", self._path(f"/issues/{pr['number']}/labels"),
-                           {"labels": want})
+            self.send_json(
+                f"label #{pr['number']}",
+                "POST",
+                self._path(f"/issues/{pr['number']}/labels"),
+                {"labels": want},
+            )
             pr = self.get_pull(pr["number"]) or pr
         return pr
 
@@ -429,44 +577,95 @@ class GitHub:
         rel = self.get_json("latest release", self._path("/releases/latest"), missing=True)
         return rel.get("tag_name") if rel else None
 
-    def create_release(self, tag: str, name: str, body: str, *, prerelease: bool, make_latest: bool,
-                       target: str = "") -> Any:
+    def create_release(
+        self,
+        tag: str,
+        name: str,
+        body: str,
+        *,
+        prerelease: bool,
+        make_latest: bool,
+        target: str = "",
+    ) -> Any:
         self.ensure_writable()
-        kw: dict[str, Any] = {"prerelease": prerelease, "make_latest": "true" if make_latest else "false"}
+        kw: dict[str, Any] = {
+            "prerelease": prerelease,
+            "make_latest": "true" if make_latest else "false",
+        }
         if target:
             kw["target_commitish"] = target
-        return self.call(f"create release {tag}", lambda: self.repo.create_git_release(tag, name, body, **kw))
+        return self.call(
+            f"create release {tag}", lambda: self.repo.create_git_release(tag, name, body, **kw)
+        )
 
-    def update_release(self, release: Any, name: str, body: str, *, prerelease: bool, make_latest: bool) -> Any:
+    def update_release(
+        self, release: Any, name: str, body: str, *, prerelease: bool, make_latest: bool
+    ) -> Any:
         self.ensure_writable()
-        return self.call(f"update release {release.tag_name}", lambda: release.update_release(
-            name, body, draft=False, prerelease=prerelease, make_latest="true" if make_latest else "false"))
+        return self.call(
+            f"update release {release.tag_name}",
+            lambda: release.update_release(
+                name,
+                body,
+                draft=False,
+                prerelease=prerelease,
+                make_latest="true" if make_latest else "false",
+            ),
+        )
 
     def release_assets(self, release: Any) -> dict[str, int]:
         """name -> size of a release's assets (one request per 100)."""
-        return self.call(f"assets of {release.tag_name}",
-                         lambda: {a.name: a.size for a in release.get_assets()}) or {}
+        return (
+            self.call(
+                f"assets of {release.tag_name}",
+                lambda: {a.name: a.size for a in release.get_assets()},
+            )
+            or {}
+        )
 
     def upload_asset(self, release: Any, path: Path) -> None:
         self.ensure_writable()
-        self.call(f"upload {path.name}", lambda: release.upload_asset(str(path), name=path.name,
-                                                                       content_type="application/octet-stream"))
+        self.call(
+            f"upload {path.name}",
+            lambda: release.upload_asset(
+                str(path), name=path.name, content_type="application/octet-stream"
+            ),
+        )
 
     # ---- CI --------------------------------------------------------------------------------------
     def commit_checks(self, sha: str) -> list[Check]:
         """Commit statuses (latest per context) and check runs (latest per name) of a commit."""
-        status = self.get_json(f"status of {sha[:12]}", self._path(f"/commits/{sha}/status"),
-                               {"per_page": PER_PAGE}) or {}
+        status = (
+            self.get_json(
+                f"status of {sha[:12]}",
+                self._path(f"/commits/{sha}/status"),
+                {"per_page": PER_PAGE},
+            )
+            or {}
+        )
         out: list[Check] = []
         for st in status.get("statuses") or []:
             state = {"success": "success", "pending": "pending"}.get(st.get("state"), "failure")
-            out.append(Check(st.get("context") or "status", state, st.get("target_url") or "", "status",
-                             st.get("description") or ""))
+            out.append(
+                Check(
+                    st.get("context") or "status",
+                    state,
+                    st.get("target_url") or "",
+                    "status",
+                    st.get("description") or "",
+                )
+            )
         runs: dict[str, dict[str, Any]] = {}
         page = 1
         while True:
-            data = self.get_json(f"check runs of {sha[:12]}", self._path(f"/commits/{sha}/check-runs"),
-                                 {"per_page": PER_PAGE, "page": page}) or {}
+            data = (
+                self.get_json(
+                    f"check runs of {sha[:12]}",
+                    self._path(f"/commits/{sha}/check-runs"),
+                    {"per_page": PER_PAGE, "page": page},
+                )
+                or {}
+            )
             items = data.get("check_runs") or []
             for cr in items:
                 prev = runs.get(cr["name"])
@@ -482,46 +681,74 @@ class GitHub:
                 state = "success"
             else:
                 state = "failure"
-            out.append(Check(cr["name"], state, cr.get("html_url") or cr.get("details_url") or "", "check",
-                             cr.get("conclusion") or cr.get("status") or ""))
+            out.append(
+                Check(
+                    cr["name"],
+                    state,
+                    cr.get("html_url") or cr.get("details_url") or "",
+                    "check",
+                    cr.get("conclusion") or cr.get("status") or "",
+                )
+            )
         return out
 
     # ---- workflows -------------------------------------------------------------------------------
     def workflow_runs(self, file: str, branch: str) -> list[Run]:
         """workflow_dispatch runs of a workflow on a ref, newest first (first 100)."""
-        data = self.get_json(f"runs of {file}", self._path(f"/actions/workflows/{file}/runs"),
-                             {"event": "workflow_dispatch", "branch": branch, "per_page": PER_PAGE}) or {}
+        data = (
+            self.get_json(
+                f"runs of {file}",
+                self._path(f"/actions/workflows/{file}/runs"),
+                {"event": "workflow_dispatch", "branch": branch, "per_page": PER_PAGE},
+            )
+            or {}
+        )
         return [Run.from_json(r) for r in data.get("workflow_runs") or []]
 
     def get_run(self, run_id: int) -> Run | None:
-        data = self.get_json(f"workflow run {run_id}", self._path(f"/actions/runs/{int(run_id)}"), missing=True)
+        data = self.get_json(
+            f"workflow run {run_id}", self._path(f"/actions/runs/{int(run_id)}"), missing=True
+        )
         return Run.from_json(data) if data else None
 
     def dispatch(self, file: str, ref: str, inputs: Mapping[str, str]) -> int | None:
         """Dispatch a workflow; the run id when GitHub returns it (`return_run_details`)."""
-        data = self.send_json(f"dispatch {file} on {ref}", "POST", self._path(f"/actions/workflows/{file}/dispatches"),
-                              {"ref": ref, "inputs": dict(inputs), "return_run_details": True})
+        data = self.send_json(
+            f"dispatch {file} on {ref}",
+            "POST",
+            self._path(f"/actions/workflows/{file}/dispatches"),
+            {"ref": ref, "inputs": dict(inputs), "return_run_details": True},
+        )
         if isinstance(data, dict) and data.get("workflow_run_id"):
             return int(data["workflow_run_id"])
         return None
 
-    def wait_run(self, run_id: int, timeout_s: float, poll_s: float = 15.0,
-                 progress: Callable[[Run], None] | None = None) -> Run:
+    def wait_run(
+        self,
+        run_id: int,
+        timeout_s: float,
+        poll_s: float = 15.0,
+        progress: Callable[[Run], None] | None = None,
+    ) -> Run:
         """Follow a run until it completes or `timeout_s` passes (then a RemoteError with its link)."""
         deadline = self.clock() + timeout_s
         last = ""
         while True:
             run = self.get_run(run_id)
             if run is None:
-                raise RemoteError(f"workflow run {run_id} disappeared", "check the repository's Actions tab")
+                raise RemoteError(
+                    f"workflow run {run_id} disappeared", "check the repository's Actions tab"
+                )
             if run.status != last and progress:
                 progress(run)
             last = run.status
             if run.status == "completed":
                 return run
             if self.clock() >= deadline:
-                raise RemoteError(f"workflow run {run.title or run_id} still {run.status} after {int(timeout_s)}s: {run.url}",
-                                  "re-run the same command later to keep following it (it is not dispatched again)")
+                raise RemoteError(
+                    f"workflow run {run.title or run_id} still {run.status} after {int(timeout_s)}s: {run.url}",
+                    "re-run the same command later to keep following it (it is not dispatched again)",
+                )
             self.sleep(poll_s)
 
     # ---- internals -------------------------------------------------------------------------------

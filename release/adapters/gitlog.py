@@ -14,6 +14,7 @@ from release.core.notes import Commit
 
 _FMT = "%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%B"
 
+
 def _git_log(root: Path, revs: Sequence[str], *, no_merges: bool) -> str:
     from release.adapters.runner import run
 
@@ -21,7 +22,10 @@ def _git_log(root: Path, revs: Sequence[str], *, no_merges: bool) -> str:
     if no_merges:
         argv.append("--no-merges")
     argv += [*revs, "--"]
-    return run(argv, cwd=root, env={"LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0", "GIT_FLUSH": "0"}).stdout
+    return run(
+        argv, cwd=root, env={"LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0", "GIT_FLUSH": "0"}
+    ).stdout
+
 
 def parse_log(out: str) -> list[Commit]:
     """Parse the output of `git log -z --format=<_FMT>` (pure)."""
@@ -39,8 +43,11 @@ def parse_log(out: str) -> list[Commit]:
             subject = " ".join(subject.split())
         if body:
             body = body.strip()
-        append(Commit(sha, name, email, int(at or 0), subject.strip(), body, tuple(parents.split())))
+        append(
+            Commit(sha, name, email, int(at or 0), subject.strip(), body, tuple(parents.split()))
+        )
     return commits
+
 
 def collect(root: Path, start: str | None, end: str) -> list[Commit]:
     """The non-merge commits of `start..end` (all of `end`'s history when start is None), newest first."""

@@ -27,9 +27,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from release.errors import ConfigError, ReleaseError
 from release.core.policy import Policy
 from release.core.version import parse_line
+from release.errors import ConfigError, ReleaseError
 
 BEGIN = "# >>> release-kit backport rules: written by `invoke mergify.sync`, do not edit by hand"
 END = "# <<< release-kit backport rules"
@@ -176,11 +176,9 @@ def config_path(root: str | os.PathLike[str], explicit: str | None = None) -> Pa
 
 
 def _validate(text: str, branches: list[str]) -> None:
-    """Parse the result when a YAML parser is at hand (a safety net, not a dependency)."""
-    try:
-        import yaml  # type: ignore[import-untyped]
-    except ImportError:  # pragma: no cover - PyYAML is optional
-        return
+    """Parse the result with PyYAML (a runtime dependency): the block must sit in pull_request_rules."""
+    import yaml  # type: ignore[import-untyped]
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -230,7 +228,7 @@ def sync(path: Path, branches: list[str], main_branch: str = "main") -> SyncResu
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_bytes(res.text.encode("utf-8"))
-        os.replace(tmp, path)
+        tmp.replace(path)
     return res
 
 

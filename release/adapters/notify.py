@@ -21,9 +21,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from release.errors import ConfigError, RemoteError
-from release.core.policy import Channel
 from release.adapters.runner import redact, register_secret
+from release.core.policy import Channel
+from release.errors import ConfigError, RemoteError
 
 USER_AGENT = "release-kit/0.1 (release announcements)"
 
@@ -36,7 +36,7 @@ def urllib_transport(url: str, body: bytes, headers: dict[str, str], timeout: fl
     """POST with urllib; HTTP errors come back as a status, not an exception."""
     req = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - https/http only
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.status, dict(resp.headers.items()), resp.read()
     except urllib.error.HTTPError as exc:
         try:
@@ -116,7 +116,9 @@ class Webhook:
                     waited += delay
                     continue
                 raise RemoteError(
-                    self._say(f"could not be reached after {attempt} attempts ({_clean(str(exc))})"),
+                    self._say(
+                        f"could not be reached after {attempt} attempts ({_clean(str(exc))})"
+                    ),
                     "check the network and re-run the same command to resume",
                 ) from None
             if 200 <= status < 300:
@@ -141,7 +143,9 @@ class Webhook:
                 self.sleep(delay)
                 waited += delay
                 continue
-            raise RemoteError(self._say(f"answered HTTP {status}{_reason(data)}"), _hint(status, self))
+            raise RemoteError(
+                self._say(f"answered HTTP {status}{_reason(data)}"), _hint(status, self)
+            )
 
     def _say(self, what: str) -> str:
         return f"the #{self.name} {self.channel.kind} webhook {what}"
@@ -241,8 +245,14 @@ class Notifier:
                     f"export {channel.url_env}=<webhook URL> and re-run",
                 )
             self._hooks[name] = Webhook(
-                name, channel, url, timeout=self.timeout, retries=self.retries,
-                max_wait=self.max_wait, sleep=self.sleep, transport=self.transport,
+                name,
+                channel,
+                url,
+                timeout=self.timeout,
+                retries=self.retries,
+                max_wait=self.max_wait,
+                sleep=self.sleep,
+                transport=self.transport,
                 backoff=self.backoff,
             )
         return self._hooks[name]

@@ -19,7 +19,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import shlex
-import shutil
 import sys
 import time
 from collections.abc import Mapping
@@ -27,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from release.errors import ReleaseError
 from release.adapters.runner import redact, run
+from release.errors import ReleaseError
 
 NOX_ENV = "RELEASE_NOX"
 TIMEOUT_ENV = "RELEASE_NOX_TIMEOUT"
@@ -80,8 +79,12 @@ class NoxRun:
             "returncode": self.returncode,
             "seconds": round(self.seconds, 3),
             "sessions": [
-                {"name": s.name, "result": s.result, "seconds": round(s.seconds, 3),
-                 **({"reason": s.reason} if s.reason else {})}
+                {
+                    "name": s.name,
+                    "result": s.result,
+                    "seconds": round(s.seconds, 3),
+                    **({"reason": s.reason} if s.reason else {}),
+                }
                 for s in self.sessions
             ],
             **({"error": self.error} if self.error else {}),
@@ -92,17 +95,21 @@ class NoxRun:
 def parse_report(data: Any) -> list[SessionResult]:
     """Sessions from nox's `--report` JSON ({"result": 0|1, "sessions": [...]})."""
     if not isinstance(data, dict) or not isinstance(data.get("sessions"), list):
-        raise ReleaseError("nox's report is not the JSON nox writes", "check the nox version (>= 2024.3)")
+        raise ReleaseError(
+            "nox's report is not the JSON nox writes", "check the nox version (>= 2024.3)"
+        )
     out = []
     for entry in data["sessions"]:
         sigs = [s for s in entry.get("signatures") or [] if isinstance(s, str)]
         name = max(sigs, key=len) if sigs else str(entry.get("name", "?"))
-        out.append(SessionResult(
-            name=name,
-            result=str(entry.get("result", "failed")).lower(),
-            seconds=float(entry.get("duration") or 0.0),
-            reason=str(entry.get("reason") or ""),
-        ))
+        out.append(
+            SessionResult(
+                name=name,
+                result=str(entry.get("result", "failed")).lower(),
+                seconds=float(entry.get("duration") or 0.0),
+                reason=str(entry.get("reason") or ""),
+            )
+        )
     return out
 
 
@@ -120,36 +127,46 @@ def has_noxfile(repo: Any, commit: str) -> bool:
     return repo.git("cat-file", "-e", f"{commit}:noxfile.py", check=False).ok
 
 
-def _remove_worktree(repo: Any, tree: Path) -> None:
-    if tree.exists():
-        repo.git("worktree", "remove", "--force", str(tree), check=False)
-        shutil.rmtree(tree, ignore_errors=True)
-    repo.git("worktree", "prune", check=False)
-
-
-def run_nox(repo: Any, commit: str, tags: list[str], work_dir: Path, env: Mapping[str, str],
-            version: str = "") -> NoxRun:
+def run_nox(
+    repo: Any,
+    commit: str,
+    tags: list[str],
+    work_dir: Path,
+    env: Mapping[str, str],
+    version: str = "",
+) -> NoxRun:
     """Run `nox -t TAGS` on `commit` in a throwaway worktree; return the sessions it ran."""
     tree = work_dir / "tests"
     report = work_dir / f"nox-{'-'.join(tags)}.json"
     log = work_dir / f"nox-{'-'.join(tags)}.log"
     envdir = work_dir.parent / "nox"
-    _remove_worktree(repo, tree)
+    repo.worktree_remove(tree)
     tree.parent.mkdir(parents=True, exist_ok=True)
     report.unlink(missing_ok=True)
-    repo.git("worktree", "add", "-q", "--detach", str(tree), commit)
-    run_env = {**dict(env), **{k: "" for k in _BLANKED}}
+    repo.worktree_add(tree, commit)
+    run_env = {**dict(env), **dict.fromkeys(_BLANKED, "")}
     if version:
         run_env["RELEASE_VERSION"] = version
     timeout = float(env[TIMEOUT_ENV]) if env.get(TIMEOUT_ENV) else None
-    argv = [*nox_command(env), "--nocolor", "--non-interactive", "--envdir", str(envdir),
-            "--report", str(report), "-t", *tags]
+    argv = [
+        *nox_command(env),
+        "--nocolor",
+        "--non-interactive",
+        "--envdir",
+        str(envdir),
+        "--report",
+        str(report),
+        "-t",
+        *tags,
+    ]
     t0 = time.monotonic()
     try:
         res = run(argv, cwd=tree, env=run_env, check=False, timeout=timeout)
     finally:
-        _remove_worktree(repo, tree)
-    out = NoxRun(commit=commit, tags=list(tags), returncode=res.returncode, seconds=time.monotonic() - t0)
+        repo.worktree_remove(tree)
+    out = NoxRun(
+        commit=commit, tags=list(tags), returncode=res.returncode, seconds=time.monotonic() - t0
+    )
     text = redact(res.stdout + res.stderr)
     log.write_text(text, encoding="utf-8")
     out.log = str(log)
@@ -160,5 +177,5 @@ def run_nox(repo: Any, commit: str, tags: list[str], work_dir: Path, env: Mappin
             out.error = f"nox wrote an unreadable report {report}"
     if not out.sessions and not out.error:
         lines = [ln.removeprefix("nox > ").strip() for ln in text.splitlines() if ln.strip()]
-        out.error = (lines[-1] if lines else f"nox exited {res.returncode} without running a session")
+        out.error = lines[-1] if lines else f"nox exited {res.returncode} without running a session"
     return out

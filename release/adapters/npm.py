@@ -17,23 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from release.errors import ReleaseError, RemoteError
 from release.adapters.runner import CommandError, Result, redact, register_secret, run
 from release.core.latest import moved_on
-from release.core.version import Version
+from release.core.version import Version, from_npm
+from release.errors import ReleaseError, RemoteError
 
 TOKEN_ENV = ("NPM_TOKEN", "NODE_AUTH_TOKEN")
-QUIET = {"npm_config_update_notifier": "false", "npm_config_fund": "false", "npm_config_audit": "false",
-         "npm_config_loglevel": "warn"}
-
-
-def semver_of(text: str | None) -> Version | None:
-    if not text:
-        return None
-    try:
-        return Version.parse(text)
-    except ReleaseError:
-        return None
+QUIET = {
+    "npm_config_update_notifier": "false",
+    "npm_config_fund": "false",
+    "npm_config_audit": "false",
+    "npm_config_loglevel": "warn",
+}
 
 
 def tag_ok(tag: str, holds: str | None, ours: Version) -> tuple[bool, str]:
@@ -43,7 +38,7 @@ def tag_ok(tag: str, holds: str | None, ours: Version) -> tuple[bool, str]:
     the line), is fine: the tag moved on. Anything else means the tag still has to be set."""
     if holds == ours.semver():
         return True, f"{tag} -> {holds}"
-    if moved_on(tag, semver_of(holds), ours):
+    if moved_on(tag, from_npm(holds), ours):
         return True, f"{tag} -> {holds} (moved on past {ours.semver()})"
     return False, f"{tag} -> {holds or 'unset'}"
 
@@ -60,7 +55,9 @@ class Packed:
 class Npm:
     """The npm CLI against one registry."""
 
-    def __init__(self, registry: str, env: Mapping[str, str] | None = None, scratch: Path | None = None) -> None:
+    def __init__(
+        self, registry: str, env: Mapping[str, str] | None = None, scratch: Path | None = None
+    ) -> None:
         self.registry = registry if registry.endswith("/") else registry + "/"
         self.env: dict[str, str] = {**QUIET, **dict(env or {})}
         token_var = next((k for k in TOKEN_ENV if self.env.get(k)), None)
@@ -110,13 +107,17 @@ class Npm:
         if not res.ok:
             if "E404" in res.stdout + res.stderr or "404" in res.stderr:
                 return None
-            raise RemoteError(f"npm view {name}@{version} on {redact(self.registry)} failed: "
-                              f"{_npm_error(res)}", "check the registry URL and credentials")
+            raise RemoteError(
+                f"npm view {name}@{version} on {redact(self.registry)} failed: {_npm_error(res)}",
+                "check the registry URL and credentials",
+            )
         if not out:
             return None
         data = _json_in(out)
         if isinstance(data, list):  # a range can match several; an exact version gives one
-            data = next((d for d in data if isinstance(d, dict) and d.get("version") == version), None)
+            data = next(
+                (d for d in data if isinstance(d, dict) and d.get("version") == version), None
+            )
         return data if isinstance(data, dict) and data.get("version") == version else None
 
     def dist_tags(self, name: str) -> dict[str, str]:
@@ -127,7 +128,9 @@ class Npm:
             seen = self._npm("view", name, "dist-tags", "--json", "--prefer-online", check=False)
             if not seen.ok and "E404" in seen.stdout + seen.stderr:
                 return {}
-            raise RemoteError(f"npm dist-tag ls {name} on {redact(self.registry)} failed: {_npm_error(res)}")
+            raise RemoteError(
+                f"npm dist-tag ls {name} on {redact(self.registry)} failed: {_npm_error(res)}"
+            )
         tags: dict[str, str] = {}
         for line in res.stdout.splitlines():
             tag, sep, ver = line.partition(":")
@@ -147,13 +150,17 @@ class Npm:
             hint = "re-run to retry; a version already there is compared, never overwritten"
             if "E401" in out or "ENEEDAUTH" in out or "E403" in out:
                 hint = "log in to the registry or set NPM_TOKEN, then re-run"
-            raise RemoteError(f"npm publish of {tarball.name} failed: {_npm_error(exc)}", hint) from None
+            raise RemoteError(
+                f"npm publish of {tarball.name} failed: {_npm_error(exc)}", hint
+            ) from None
 
     def add_dist_tag(self, name: str, version: str, tag: str) -> None:
         try:
             self._npm("dist-tag", "add", f"{name}@{version}", tag)
         except CommandError as exc:
-            raise RemoteError(f"npm dist-tag add {name}@{version} {tag} failed: {_npm_error(exc)}") from None
+            raise RemoteError(
+                f"npm dist-tag add {name}@{version} {tag} failed: {_npm_error(exc)}"
+            ) from None
 
 
 def _json_in(text: str) -> Any:

@@ -33,9 +33,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from release.errors import ReleaseError, RemoteError
 from release.adapters.runner import CommandError, redact, register_secret, run
 from release.core.version import Version
+from release.errors import ReleaseError, RemoteError
 
 SIMPLE_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
 ISOLATION_ENV = "RELEASE_BUILD_ISOLATION"  # "0": build with the installed backend (--no-isolation)
@@ -77,8 +77,14 @@ def same_version(text: str, version: Version) -> bool:
 # ---- building -----------------------------------------------------------------------------------
 
 
-def build(src: Path, out_dir: Path, *, isolation: bool = True, env: Mapping[str, str] | None = None,
-          python: str = sys.executable) -> list[Path]:
+def build(
+    src: Path,
+    out_dir: Path,
+    *,
+    isolation: bool = True,
+    env: Mapping[str, str] | None = None,
+    python: str = sys.executable,
+) -> list[Path]:
     """`python -m build` of `src` into a clean `out_dir`; the built files (sdist, wheel)."""
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -90,11 +96,14 @@ def build(src: Path, out_dir: Path, *, isolation: bool = True, env: Mapping[str,
     try:
         run(argv, cwd=src, env=env)
     except CommandError as exc:
-        raise ArtifactError(f"build of {src.name} failed: {_last_line(exc)}",
-                            f"try `python -m build {src}` locally") from None
+        raise ArtifactError(
+            f"build of {src.name} failed: {_last_line(exc)}", f"try `python -m build {src}` locally"
+        ) from None
     files = sorted(p for p in out_dir.iterdir() if p.suffix == ".whl" or p.name.endswith(".tar.gz"))
     if not any(p.suffix == ".whl" for p in files):
-        raise ArtifactError(f"build of {src.name} produced no wheel", "check the build backend configuration")
+        raise ArtifactError(
+            f"build of {src.name} produced no wheel", "check the build backend configuration"
+        )
     return files
 
 
@@ -104,15 +113,21 @@ def _last_line(exc: CommandError) -> str:
     return redact((key[-1] if key else (lines[-1] if lines else exc.message))[:300])
 
 
-def twine_check(files: Sequence[Path], env: Mapping[str, str] | None = None,
-                python: str = sys.executable) -> None:
+def twine_check(
+    files: Sequence[Path], env: Mapping[str, str] | None = None, python: str = sys.executable
+) -> None:
     try:
         run([python, "-m", "twine", "check", "--strict", *map(str, files)], env=env)
     except CommandError as exc:
-        bad = [ln.strip() for ln in _plain(exc.stdout + exc.stderr).splitlines()
-               if "FAILED" in ln or "ERROR" in ln or "WARNING" in ln]
-        raise ArtifactError(f"twine check --strict refused the distribution: {'; '.join(bad[:3]) or exc.message}",
-                            "fix the package metadata (readme, content type)") from None
+        bad = [
+            ln.strip()
+            for ln in _plain(exc.stdout + exc.stderr).splitlines()
+            if "FAILED" in ln or "ERROR" in ln or "WARNING" in ln
+        ]
+        raise ArtifactError(
+            f"twine check --strict refused the distribution: {'; '.join(bad[:3]) or exc.message}",
+            "fix the package metadata (readme, content type)",
+        ) from None
 
 
 @dataclass
@@ -130,33 +145,52 @@ def read_wheel(path: Path) -> WheelInfo:
         raise ArtifactError(f"{path.name} is not a readable wheel ({exc})") from None
     with zf:
         names = zf.namelist()
-        meta_name = next((n for n in names if n.count("/") == 1 and n.endswith(".dist-info/METADATA")), None)
+        meta_name = next(
+            (n for n in names if n.count("/") == 1 and n.endswith(".dist-info/METADATA")), None
+        )
         if meta_name is None:
-            raise ArtifactError(f"{path.name} has no .dist-info/METADATA", "build it with a PEP 517 backend")
+            raise ArtifactError(
+                f"{path.name} has no .dist-info/METADATA", "build it with a PEP 517 backend"
+            )
         meta = email.parser.Parser().parsestr(zf.read(meta_name).decode("utf-8", "replace"))
     top = sorted({n.split("/", 1)[0] for n in names if n and not n.startswith("/")})
-    modules = [n for n in names if n.endswith((".py", ".so", ".pyd")) and ".dist-info/" not in n
-               and not n.split("/", 1)[0].endswith(".data")]
+    modules = [
+        n
+        for n in names
+        if n.endswith((".py", ".so", ".pyd"))
+        and ".dist-info/" not in n
+        and not n.split("/", 1)[0].endswith(".data")
+    ]
     return WheelInfo(str(meta.get("Name", "")), str(meta.get("Version", "")), top, modules)
 
 
 def _is_import_entry(entry: str, import_names: Sequence[str]) -> bool:
     for imp in import_names:
-        if entry == imp or entry == f"{imp}.py" or entry == f"{imp}.pyi" or \
-                (entry.startswith(f"{imp}.") and entry.endswith((".so", ".pyd"))):
+        if (
+            entry == imp
+            or entry == f"{imp}.py"
+            or entry == f"{imp}.pyi"
+            or (entry.startswith(f"{imp}.") and entry.endswith((".so", ".pyd")))
+        ):
             return True
     return False
 
 
-def wheel_problems(path: Path, version: Version, import_names: Sequence[str] | None = None,
-                   dist_name: str | None = None) -> list[str]:
+def wheel_problems(
+    path: Path,
+    version: Version,
+    import_names: Sequence[str] | None = None,
+    dist_name: str | None = None,
+) -> list[str]:
     """What is wrong with a built wheel (empty list: fit to publish)."""
     info = read_wheel(path)
     problems: list[str] = []
     if dist_name and normalize(info.name) != normalize(dist_name):
         problems.append(f"metadata Name is {info.name!r}, expected {dist_name!r}")
     if not same_version(info.version, version):
-        problems.append(f"metadata Version is {info.version or 'missing'}, the release is {version}")
+        problems.append(
+            f"metadata Version is {info.version or 'missing'}, the release is {version}"
+        )
     parts = path.name[:-4].split("-")
     if len(parts) >= 5 and not same_version(parts[1], version):
         problems.append(f"file name carries version {parts[1]}, the release is {version}")
@@ -164,15 +198,23 @@ def wheel_problems(path: Path, version: Version, import_names: Sequence[str] | N
     if not info.modules:
         problems.append("the wheel is empty: it ships no Python module")
     else:
-        shipped = [imp for imp in names
-                   if any(m == f"{imp}.py" or m.startswith(f"{imp}/") or m.startswith(f"{imp}.") for m in info.modules)]
+        shipped = [
+            imp
+            for imp in names
+            if any(m == f"{imp}.py" or m.startswith((f"{imp}/", f"{imp}.")) for m in info.modules)
+        ]
         missing = [imp for imp in names if imp not in shipped]
         if missing:
             problems.append(f"expected top-level package(s) missing: {', '.join(missing)}")
-    stray = [e for e in info.top_level
-             if not e.endswith((".dist-info", ".data", ".pth")) and not _is_import_entry(e, names)]
+    stray = [
+        e
+        for e in info.top_level
+        if not e.endswith((".dist-info", ".data", ".pth")) and not _is_import_entry(e, names)
+    ]
     if stray:
-        problems.append(f"stray top-level file(s): {', '.join(stray[:6])} (only {', '.join(names)} expected)")
+        problems.append(
+            f"stray top-level file(s): {', '.join(stray[:6])} (only {', '.join(names)} expected)"
+        )
     return problems
 
 
@@ -184,8 +226,14 @@ def sdist_problems(path: Path, version: Version) -> list[str]:
     return []
 
 
-def smoke_test(wheel: Path, find_links: Sequence[Path], import_names: Sequence[str], scratch: Path,
-               env: Mapping[str, str] | None = None, python: str = sys.executable) -> str:
+def smoke_test(
+    wheel: Path,
+    find_links: Sequence[Path],
+    import_names: Sequence[str],
+    scratch: Path,
+    env: Mapping[str, str] | None = None,
+    python: str = sys.executable,
+) -> str:
     """Install `wheel` into a fresh venv (from this release's dists only) and import it.
 
     Returns how dependencies were found: "offline" (every requirement came from this release's
@@ -207,25 +255,38 @@ def smoke_test(wheel: Path, find_links: Sequence[Path], import_names: Sequence[s
     links: list[str] = []
     for d in find_links:
         links += ["--find-links", str(d)]
-    common = ["install", "--no-cache-dir", "--disable-pip-version-check", "--no-input", *links, str(wheel)]
+    common = [
+        "install",
+        "--no-cache-dir",
+        "--disable-pip-version-check",
+        "--no-input",
+        *links,
+        str(wheel),
+    ]
     offline = [*pip[:3], "--isolated", *pip[3:], *common[:1], "--no-index", *common[1:]]
     mode = "offline"
     res = run(offline, env=env, check=False)
     if not res.ok:
         out = res.stderr + res.stdout
         if "No matching distribution found" not in out and "Could not find a version" not in out:
-            raise ArtifactError(f"{wheel.name} does not install in a fresh venv: {_tail(out)}") from None
+            raise ArtifactError(
+                f"{wheel.name} does not install in a fresh venv: {_tail(out)}"
+            ) from None
         # a third-party requirement: let pip use the configured index for it
         res = run([*pip, *common], env=env, check=False)
         if not res.ok:
-            raise ArtifactError(f"{wheel.name} does not install in a fresh venv: {_tail(res.stderr + res.stdout)}",
-                                "its requirements must resolve from this release's dists or the configured index")
+            raise ArtifactError(
+                f"{wheel.name} does not install in a fresh venv: {_tail(res.stderr + res.stdout)}",
+                "its requirements must resolve from this release's dists or the configured index",
+            )
         mode = "with the configured index"
     code = "; ".join(f"import {n}" for n in import_names)
     res = run([str(vpy), "-I", "-c", code], cwd=scratch, env=env, check=False)
     if not res.ok:
-        raise ArtifactError(f"{wheel.name} installs but `{code}` fails: {_tail(res.stderr)}",
-                            "check the package layout and its import-time requirements")
+        raise ArtifactError(
+            f"{wheel.name} installs but `{code}` fails: {_tail(res.stderr)}",
+            "check the package layout and its import-time requirements",
+        )
     return mode
 
 
@@ -240,7 +301,9 @@ def _pip_has_python_option(python: str) -> bool:
 
 def _tail(text: str) -> str:
     lines = [ln.strip() for ln in _plain(text).splitlines() if ln.strip()]
-    key = [ln for ln in lines if ln.lower().startswith(("error", "modulenotfounderror", "importerror"))]
+    key = [
+        ln for ln in lines if ln.lower().startswith(("error", "modulenotfounderror", "importerror"))
+    ]
     return redact((key[-1] if key else (lines[-1] if lines else "no output"))[:300])
 
 
@@ -276,14 +339,18 @@ class _Links(html.parser.HTMLParser):
             self._href = None
 
 
-def _file_from(base: str, href: str, text: str = "", hashes: Mapping[str, str] | None = None) -> RemoteFile:
+def _file_from(
+    base: str, href: str, text: str = "", hashes: Mapping[str, str] | None = None
+) -> RemoteFile:
     url = urllib.parse.urljoin(base, href)
     parts = urllib.parse.urlsplit(url)
     filename = urllib.parse.unquote(parts.path.rsplit("/", 1)[-1]) or text
     sha = (hashes or {}).get("sha256")
     if sha is None and parts.fragment.startswith("sha256="):
-        sha = parts.fragment[len("sha256="):]
-    return RemoteFile(filename, urllib.parse.urlunsplit(parts._replace(fragment="")), sha.lower() if sha else None)
+        sha = parts.fragment[len("sha256=") :]
+    return RemoteFile(
+        filename, urllib.parse.urlunsplit(parts._replace(fragment="")), sha.lower() if sha else None
+    )
 
 
 def parse_simple_html(text: str, base: str) -> dict[str, RemoteFile]:
@@ -299,15 +366,19 @@ def parse_simple_json(data: Mapping[str, object], base: str) -> dict[str, Remote
     for entry in files if isinstance(files, list) else []:
         if not isinstance(entry, dict):
             continue
-        f = _file_from(base, str(entry.get("url", "")), str(entry.get("filename", "")),
-                       entry.get("hashes") or {})
+        f = _file_from(
+            base,
+            str(entry.get("url", "")),
+            str(entry.get("filename", "")),
+            entry.get("hashes") or {},
+        )
         name = str(entry.get("filename") or f.filename)
         out[name] = RemoteFile(name, f.url, f.sha256)
     return out
 
 
 def _urlopen(req: urllib.request.Request, timeout: float):  # seam for tests
-    return urllib.request.urlopen(req, timeout=timeout)  # noqa: S310 - URLs come from config
+    return urllib.request.urlopen(req, timeout=timeout)
 
 
 class SimpleIndex:
@@ -323,7 +394,9 @@ class SimpleIndex:
     def files(self, project: str) -> dict[str, RemoteFile]:
         """Every file the index lists for `project` ({} when the project does not exist)."""
         url = self.project_url(project)
-        req = urllib.request.Request(url, headers={"Accept": SIMPLE_ACCEPT, "Cache-Control": "no-cache"})
+        req = urllib.request.Request(
+            url, headers={"Accept": SIMPLE_ACCEPT, "Cache-Control": "no-cache"}
+        )
         try:
             with _urlopen(req, self.timeout) as resp:
                 body = resp.read()
@@ -332,12 +405,16 @@ class SimpleIndex:
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
                 return {}
-            raise RemoteError(f"index {redact(url)} answered HTTP {exc.code}",
-                              "check [tool.release].repositories and the index's health") from None
+            raise RemoteError(
+                f"index {redact(url)} answered HTTP {exc.code}",
+                "check [tool.release].repositories and the index's health",
+            ) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise RemoteError(f"index {redact(url)} is unreachable ({reason})",
-                              "check the URL and the network, then re-run") from None
+            raise RemoteError(
+                f"index {redact(url)} is unreachable ({reason})",
+                "check the URL and the network, then re-run",
+            ) from None
         text = body.decode("utf-8", "replace")
         if "json" in ctype:
             try:
@@ -356,7 +433,9 @@ class SimpleIndex:
                 for chunk in iter(lambda: resp.read(1 << 20), b""):
                     h.update(chunk)
         except (urllib.error.URLError, OSError) as exc:
-            raise RemoteError(f"cannot fetch {redact(f.url)} ({getattr(exc, 'reason', exc)})") from None
+            raise RemoteError(
+                f"cannot fetch {redact(f.url)} ({getattr(exc, 'reason', exc)})"
+            ) from None
         return h.hexdigest()
 
 
@@ -386,7 +465,9 @@ def compare(ours: Mapping[str, str], theirs: Mapping[str, str | None]) -> Compar
     return c
 
 
-def index_hashes(index: SimpleIndex, project: str, names: Sequence[str] | None = None) -> dict[str, str]:
+def index_hashes(
+    index: SimpleIndex, project: str, names: Sequence[str] | None = None
+) -> dict[str, str]:
     """{filename: sha256} of the index's files of `project` (restricted to `names`)."""
     listed = index.files(project)
     wanted = listed if names is None else {n: listed[n] for n in names if n in listed}
@@ -396,20 +477,38 @@ def index_hashes(index: SimpleIndex, project: str, names: Sequence[str] | None =
 # ---- upload -------------------------------------------------------------------------------------
 
 
-def upload(files: Sequence[Path], upload_url: str, env: Mapping[str, str] | None = None,
-           python: str = sys.executable) -> None:
+def upload(
+    files: Sequence[Path],
+    upload_url: str,
+    env: Mapping[str, str] | None = None,
+    python: str = sys.executable,
+) -> None:
     """twine upload of `files`; credentials only through the environment."""
     env = dict(env or {})
     for key in CREDENTIAL_ENV:
         register_secret(env.get(key))
-    argv = [python, "-m", "twine", "upload", "--repository-url", upload_url, "--non-interactive",
-            "--disable-progress-bar", *map(str, files)]
+    argv = [
+        python,
+        "-m",
+        "twine",
+        "upload",
+        "--repository-url",
+        upload_url,
+        "--non-interactive",
+        "--disable-progress-bar",
+        *map(str, files),
+    ]
     try:
         run(argv, env=env)
     except CommandError as exc:
         out = exc.stderr + "\n" + exc.stdout
         hint = "re-run to retry; files already on the index are skipped"
-        if "403" in out or "401" in out or "credentials" in out.lower() or "username" in out.lower():
+        if (
+            "403" in out
+            or "401" in out
+            or "credentials" in out.lower()
+            or "username" in out.lower()
+        ):
             hint = "set TWINE_USERNAME and TWINE_PASSWORD (or use trusted publishing) and re-run"
         elif "409" in out or ("400" in out and "exist" in out.lower()):
             hint = "the index refused a file that exists; re-run: the probe will tell same or other content"

@@ -28,8 +28,12 @@ TOKEN_SHAPES = [
     re.compile(r"pypi-[A-Za-z0-9_\-]{20,}"),
     re.compile(r"npm_[A-Za-z0-9]{20,}"),
     re.compile(r"xox[abposr]-[A-Za-z0-9\-]{10,}"),
-    re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://)[^/\s:@]+:[^/\s@]+@"),  # user:password@ in URLs (any scheme)
-    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:bearer|token|basic)\s+)[A-Za-z0-9._\-+/=]+"),
+    re.compile(
+        r"([A-Za-z][A-Za-z0-9+.\-]*://)[^/\s:@]+:[^/\s@]+@"
+    ),  # user:password@ in URLs (any scheme)
+    re.compile(
+        r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:bearer|token|basic)\s+)[A-Za-z0-9._\-+/=]+"
+    ),
     re.compile(r"(_authToken=)[^\s]+"),
     re.compile(r"(https://discord(?:app)?\.com/api/webhooks/\d+/)[A-Za-z0-9_\-]+"),
     re.compile(r"(https://hooks\.slack\.com/services/)[A-Za-z0-9/]+"),
@@ -60,7 +64,9 @@ def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
         text = text.replace(secret, MASK)
     for pattern in TOKEN_SHAPES:
         if pattern.groups:
-            text = pattern.sub(lambda m: m.group(1) + MASK + ("@" if m.group(0).endswith("@") else ""), text)
+            text = pattern.sub(
+                lambda m: m.group(1) + MASK + ("@" if m.group(0).endswith("@") else ""), text
+            )
         else:
             text = pattern.sub(MASK, text)
     return text
@@ -75,7 +81,9 @@ class CommandError(ReleaseError):
         self.stdout = stdout
         self.stderr = stderr
         tail = [ln.strip() for ln in (stderr or stdout or "").strip().splitlines() if ln.strip()]
-        key = [ln for ln in tail if ln.lower().startswith(("fatal:", "error:", "error ", "npm error"))]
+        key = [
+            ln for ln in tail if ln.lower().startswith(("fatal:", "error:", "error ", "npm error"))
+        ]
         last = key[0] if key else (tail[-1] if tail else "no output")
         super().__init__(redact(f"`{_show(argv)}` failed (exit {returncode}): {last}"))
 

@@ -27,15 +27,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from release.errors import ConfigError, GitError, ReleaseError, RemoteError
-from release.core.policy import Policy
+from release.adapters.git import GitRepo
 from release.adapters.runner import CommandError, run
+from release.core.policy import Policy
+from release.errors import ConfigError, GitError, ReleaseError, RemoteError
 
 STATE_VERSION = 1
 SHORT = 10  # hex digits of the short sha in backport branch names (fixed: names must be stable)
@@ -94,7 +95,9 @@ class Source:
         if self.url:
             lines += ["", f"Original: {self.url}"]
         lines += ["", "Commits (cherry-picked with `git cherry-pick -x`):"]
-        for sha, subject in zip(self.commits, self.subjects or [""] * len(self.commits), strict=False):
+        for sha, subject in zip(
+            self.commits, self.subjects or [""] * len(self.commits), strict=False
+        ):
             lines.append(f"- {sha[:12]} {subject}".rstrip())
         lines += ["", "Opened by `invoke release.backport`."]
         return "\n".join(lines)
@@ -145,8 +148,11 @@ class PullRequests:
     def _info(d: dict[str, Any]) -> PullInfo:
         commits = d.get("commits")
         return PullInfo(
-            number=int(d["number"]), title=d.get("title") or "", merged=bool(d.get("merged")),
-            merge_commit_sha=d.get("merge_commit_sha"), html_url=d.get("html_url") or "",
+            number=int(d["number"]),
+            title=d.get("title") or "",
+            merged=bool(d.get("merged")),
+            merge_commit_sha=d.get("merge_commit_sha"),
+            html_url=d.get("html_url") or "",
             labels=[lb["name"] for lb in d.get("labels") or []],
             commits=commits if isinstance(commits, int) else None,
             head_ref=(d.get("head") or {}).get("ref", ""),
@@ -160,8 +166,14 @@ class PullRequests:
     def open_for_base(self, base: str, head: str) -> list[PullInfo]:
         """Open PRs into `base` (one page: backports made by hand or by Mergify are found by
         title); past 100 of them, the exact head is asked for too."""
-        found = self.gh.get_json(f"open pull requests into {base}", self._pulls,
-                                 {"state": "open", "base": base, "per_page": 100}) or []
+        found = (
+            self.gh.get_json(
+                f"open pull requests into {base}",
+                self._pulls,
+                {"state": "open", "base": base, "per_page": 100},
+            )
+            or []
+        )
         if len(found) >= 100:
             found = list(found) + self.gh.open_pulls(head, base)
         return [self._info(d) for d in found]
@@ -201,7 +213,9 @@ def common_dir(root: Path) -> Path:
 
 
 def _rev(root: Path, ref: str) -> str | None:
-    res = _git(root, "rev-parse", "--verify", "-q", "--end-of-options", f"{ref}^{{commit}}", check=False)
+    res = _git(
+        root, "rev-parse", "--verify", "-q", "--end-of-options", f"{ref}^{{commit}}", check=False
+    )
     return res.stdout.strip() if res.ok else None
 
 
@@ -248,15 +262,16 @@ class StateFile:
         except FileNotFoundError:
             return None
         except (OSError, ValueError):
-            raise ConfigError(f"{self.path} is unreadable",
-                              "inspect it, or run `invoke release.backport --abort`") from None
+            raise ConfigError(
+                f"{self.path} is unreadable", "inspect it, or run `invoke release.backport --abort`"
+            ) from None
         return data if isinstance(data, dict) else None
 
     def save(self, data: dict[str, Any]) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-        os.replace(tmp, self.path)
+        tmp.replace(self.path)
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
@@ -266,14 +281,22 @@ class StateFile:
 
 
 class Backporter:
-    def __init__(self, root: Path, policy: Policy, tags: Any, prs: PullRequests | None,
-                 force: bool = False, say: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        policy: Policy,
+        tags: Any,
+        prs: PullRequests | None,
+        force: bool = False,
+        say: Callable[[str], None] | None = None,
+    ) -> None:
         self.root = root
         self.policy = policy
         self.tags = tags
         self.prs = prs
         self.force = force
         self.remote = policy.remote
+        self.repo = GitRepo(root, policy.remote)
         self.common = common_dir(root)
         self.state = StateFile(self.common)
         self.say = say or (lambda _msg: None)
@@ -301,8 +324,10 @@ class Backporter:
             return raw
         ok, reason = target_support(self.tags, self.policy, line)
         if not ok and not self.force:
-            raise ConfigError(f"cannot backport to {raw}: {reason}",
-                              f"pass --force to backport to line {line_str(line)} anyway")
+            raise ConfigError(
+                f"cannot backport to {raw}: {reason}",
+                f"pass --force to backport to line {line_str(line)} anyway",
+            )
         return raw
 
     # ---- the source ------------------------------------------------------------------
@@ -312,8 +337,10 @@ class Backporter:
         if m:
             return self._from_pr(int(m.group(1)), ref)
         if not _SHA_OR_REF.match(ref.replace("..", "")) or ref.startswith("-"):
-            raise ConfigError(f"{ref!r} is not a PR number, a commit or a range A..B",
-                              "pass e.g. 1234, 3f2a9c1 or 3f2a9c1..8e0d4b2")
+            raise ConfigError(
+                f"{ref!r} is not a PR number, a commit or a range A..B",
+                "pass e.g. 1234, 3f2a9c1 or 3f2a9c1..8e0d4b2",
+            )
         if ".." in ref:
             return self._from_range(ref)
         sha = _rev(self.root, ref)
@@ -321,25 +348,36 @@ class Backporter:
             self._fetch([self.policy.main_branch])
             sha = _rev(self.root, ref)
         if sha is None:
-            raise GitError(f"commit {ref} is not in this repository",
-                           f"fetch it (git fetch {self.remote}) or check the sha")
+            raise GitError(
+                f"commit {ref} is not in this repository",
+                f"fetch it (git fetch {self.remote}) or check the sha",
+            )
         return self._from_commit(sha, ref)
 
     def _commits_of(self, sha: str, count: int | None = None) -> list[str]:
         parents = _parents(self.root, sha)
         if len(parents) > 1:  # a true merge: the commits it brought in
-            out = _git(self.root, "rev-list", "--reverse", "--no-merges", f"{parents[0]}..{sha}").stdout
+            out = _git(
+                self.root, "rev-list", "--reverse", "--no-merges", f"{parents[0]}..{sha}"
+            ).stdout
             return out.split()
         if count and count > 1:  # a rebase merge: the last `count` commits up to the merge sha
-            out = _git(self.root, "rev-list", "--reverse", "--no-merges", "-n", str(count), sha).stdout
+            out = _git(
+                self.root, "rev-list", "--reverse", "--no-merges", "-n", str(count), sha
+            ).stdout
             return out.split()
         return [sha]
 
     def _from_commit(self, sha: str, ref: str) -> Source:
         commits = self._commits_of(sha)
         subject = _subjects(self.root, [sha])[0]
-        src = Source(ref=ref, commits=commits, anchor=sha, title=subject,
-                     subjects=_subjects(self.root, commits))
+        src = Source(
+            ref=ref,
+            commits=commits,
+            anchor=sha,
+            title=subject,
+            subjects=_subjects(self.root, commits),
+        )
         m = _PR_SUFFIX.search(subject)
         if m:  # a squash merge names its PR: "fix: x (#123)"
             src.pr = int(m.group(1))
@@ -347,7 +385,11 @@ class Backporter:
             if self.prs is not None:
                 info = self.prs.get(src.pr)
                 if info is not None and info.merge_commit_sha == sha:
-                    src.url, src.labels, src.title = info.html_url, info.labels, info.title or src.title
+                    src.url, src.labels, src.title = (
+                        info.html_url,
+                        info.labels,
+                        info.title or src.title,
+                    )
         return src
 
     def _from_range(self, ref: str) -> Source:
@@ -359,38 +401,64 @@ class Backporter:
             self._fetch([self.policy.main_branch])
             sa, sb = _rev(self.root, a), _rev(self.root, b)
         if sa is None or sb is None:
-            raise GitError(f"range {ref}: {a if sa is None else b} is not in this repository",
-                           f"fetch it (git fetch {self.remote}) or check the sha")
-        commits = _git(self.root, "rev-list", "--reverse", "--no-merges", f"{sa}..{sb}").stdout.split()
+            raise GitError(
+                f"range {ref}: {a if sa is None else b} is not in this repository",
+                f"fetch it (git fetch {self.remote}) or check the sha",
+            )
+        commits = _git(
+            self.root, "rev-list", "--reverse", "--no-merges", f"{sa}..{sb}"
+        ).stdout.split()
         if not commits:
-            raise ConfigError(f"range {ref} holds no commit", "A must be an ancestor of B (A..B excludes A)")
+            raise ConfigError(
+                f"range {ref} holds no commit", "A must be an ancestor of B (A..B excludes A)"
+            )
         subjects = _subjects(self.root, commits)
         title = subjects[-1] if len(commits) == 1 else f"{subjects[-1]} and {len(commits) - 1} more"
-        return Source(ref=ref, commits=commits, anchor=sb, title=_PR_SUFFIX.sub("", title), subjects=subjects)
+        return Source(
+            ref=ref, commits=commits, anchor=sb, title=_PR_SUFFIX.sub("", title), subjects=subjects
+        )
 
     def _from_pr(self, number: int, ref: str) -> Source:
         if not self.policy.github_repo:
-            raise ConfigError(f"{ref} is a pull request number but [tool.release].github_repo is not set",
-                              "pass the merge commit sha instead")
+            raise ConfigError(
+                f"{ref} is a pull request number but [tool.release].github_repo is not set",
+                "pass the merge commit sha instead",
+            )
         if self.prs is None:
-            raise ConfigError(f"{ref} is a pull request number and no GitHub token is set",
-                              "export GITHUB_TOKEN (or GH_TOKEN), or pass the merge commit sha")
+            raise ConfigError(
+                f"{ref} is a pull request number and no GitHub token is set",
+                "export GITHUB_TOKEN (or GH_TOKEN), or pass the merge commit sha",
+            )
         info = self.prs.get(number)
         if info is None:
-            raise RemoteError(f"pull request #{number} does not exist in {self.policy.github_repo}",
-                              "check the number")
+            raise RemoteError(
+                f"pull request #{number} does not exist in {self.policy.github_repo}",
+                "check the number",
+            )
         if not info.merged or not info.merge_commit_sha:
-            raise ReleaseError(f"pull request #{number} is not merged", "backport it once it is merged")
+            raise ReleaseError(
+                f"pull request #{number} is not merged", "backport it once it is merged"
+            )
         sha = _rev(self.root, info.merge_commit_sha)
         if sha is None:
             self._fetch([info.base_ref or self.policy.main_branch])
             sha = _rev(self.root, info.merge_commit_sha)
         if sha is None:
-            raise GitError(f"the merge commit {info.merge_commit_sha[:12]} of #{number} is not in this repository",
-                           f"fetch it (git fetch {self.remote} {info.base_ref or self.policy.main_branch})")
+            raise GitError(
+                f"the merge commit {info.merge_commit_sha[:12]} of #{number} is not in this repository",
+                f"fetch it (git fetch {self.remote} {info.base_ref or self.policy.main_branch})",
+            )
         commits = self._commits_of(sha, info.commits)
-        return Source(ref=ref, commits=commits, anchor=sha, title=info.title, subjects=_subjects(self.root, commits),
-                      pr=number, url=info.html_url, labels=info.labels)
+        return Source(
+            ref=ref,
+            commits=commits,
+            anchor=sha,
+            title=info.title,
+            subjects=_subjects(self.root, commits),
+            pr=number,
+            url=info.html_url,
+            labels=info.labels,
+        )
 
     # ---- remote ----------------------------------------------------------------------
     def _fetch(self, branches: list[str]) -> None:
@@ -400,14 +468,19 @@ class Backporter:
             if not res.ok:
                 missing = [b for b in branches if b not in self._remote_heads(branches)]
                 if missing:
-                    raise GitError(f"{', '.join(missing)} does not exist on {self.remote}",
-                                   "create the release branch first, or check --to")
+                    raise GitError(
+                        f"{', '.join(missing)} does not exist on {self.remote}",
+                        "create the release branch first, or check --to",
+                    )
                 last = (res.stderr.strip().splitlines() or ["no output"])[-1]
-                raise GitError(f"fetch from {self.remote} failed: {last}",
-                               "check the remote and retry")
+                raise GitError(
+                    f"fetch from {self.remote} failed: {last}", "check the remote and retry"
+                )
 
     def _remote_heads(self, branches: list[str]) -> dict[str, str]:
-        res = _git(self.root, "ls-remote", "--heads", self.remote, *[f"refs/heads/{b}" for b in branches])
+        res = _git(
+            self.root, "ls-remote", "--heads", self.remote, *[f"refs/heads/{b}" for b in branches]
+        )
         out = {}
         for line in res.stdout.splitlines():
             sha, _, ref = line.partition("\t")
@@ -420,8 +493,15 @@ class Backporter:
         tref = f"refs/remotes/{self.remote}/{target}"
         if _git(self.root, "merge-base", "--is-ancestor", src.commits[-1], tref, check=False).ok:
             return f"{src.short} is already in {target}"
-        out = _git(self.root, "log", "--format=%B", "--grep=cherry picked from commit", "-F", tref,
-                   *[f"^{c}" for c in src.commits]).stdout
+        out = _git(
+            self.root,
+            "log",
+            "--format=%B",
+            "--grep=cherry picked from commit",
+            "-F",
+            tref,
+            *[f"^{c}" for c in src.commits],
+        ).stdout
         picked = set(_TRAILER.findall(out))
         if all(c in picked for c in src.commits):
             return f"already backported to {target} (cherry-pick trailer found)"
@@ -431,7 +511,9 @@ class Backporter:
         if self.prs is None:
             return None
         for p in self.prs.open_for_base(target, branch):
-            if p.head_ref == branch or (src.pr and p.title.rstrip().endswith(f"(backport #{src.pr})")):
+            if p.head_ref == branch or (
+                src.pr and p.title.rstrip().endswith(f"(backport #{src.pr})")
+            ):
                 return p
         return None
 
@@ -445,8 +527,14 @@ class Backporter:
             return Outcome(target, "skipped", why, branch)
         existing = self._open_pr(src, target, branch)
         if existing:
-            return Outcome(target, "skipped", f"open backport PR #{existing.number} exists",
-                           existing.head_ref, existing.html_url, existing.number)
+            return Outcome(
+                target,
+                "skipped",
+                f"open backport PR #{existing.number} exists",
+                existing.head_ref,
+                existing.html_url,
+                existing.number,
+            )
         if branch in remote_heads:  # pushed by an earlier run that stopped before the PR
             return self._open(src, target, branch, resumed=True)
         wt = self.worktree_path(branch)
@@ -456,18 +544,18 @@ class Backporter:
         return self._finish(src, target, branch, wt)
 
     def _fresh_worktree(self, wt: Path, branch: str, target: str) -> None:
-        if wt.exists():  # left over by a run that died before saving its state
-            _git(self.root, "worktree", "remove", "--force", str(wt), check=False)
-            shutil.rmtree(wt, ignore_errors=True)
-        _git(self.root, "worktree", "prune")
+        self.repo.worktree_remove(wt)  # left over by a run that died before saving its state
         wt.parent.mkdir(parents=True, exist_ok=True)
-        _git(self.root, "worktree", "add", "-q", "-B", branch, str(wt), f"refs/remotes/{self.remote}/{target}")
+        self.repo.worktree_add(wt, f"refs/remotes/{self.remote}/{target}", branch=branch)
 
-    def _pick(self, wt: Path, commits: list[str], target: str, branch: str, cont: bool = False) -> None:
-        args = ["cherry-pick", "--continue"] if cont else ["cherry-pick", "-x", *commits]
+    def _pick(
+        self, wt: Path, commits: list[str], target: str, branch: str, cont: bool = False
+    ) -> None:
+        args = ["--continue"] if cont else ["-x", *commits]
+        picker = GitRepo(wt, self.remote)
         while True:
             try:
-                _git(wt, *args)
+                picker.cherry_pick(*args)
                 return
             except CommandError as exc:
                 files = _unmerged(wt)
@@ -479,43 +567,60 @@ class Backporter:
                     ) from None
                 staged = _git(wt, "diff", "--cached", "--quiet", check=False).ok
                 if _picking(wt) and staged:  # the change is already on the target: an empty pick
-                    args = ["cherry-pick", "--skip"]
+                    args = ["--skip"]
                     continue
-                raise GitError(f"cherry-pick onto {target} failed: {exc.message}",
-                               f"inspect the worktree {wt}, then --continue or --abort") from None
+                raise GitError(
+                    f"cherry-pick onto {target} failed: {exc.message}",
+                    f"inspect the worktree {wt}, then --continue or --abort",
+                ) from None
 
     def _finish(self, src: Source, target: str, branch: str, wt: Path) -> Outcome:
         head = _rev(wt, "HEAD")
         base = _rev(self.root, f"refs/remotes/{self.remote}/{target}")
         if head == base:
             self._remove_worktree(wt, branch)
-            return Outcome(target, "skipped", f"the changes of {src.short} are already in {target} "
-                           "(every cherry-pick was empty)", branch)
-        from release.adapters.git import GitRepo
-
+            return Outcome(
+                target,
+                "skipped",
+                f"the changes of {src.short} are already in {target} (every cherry-pick was empty)",
+                branch,
+            )
         # Pushed from the main checkout: the branch ref is shared, and a relative remote URL
         # ("../origin.git") would resolve against the worktree's directory.
-        GitRepo(self.root, self.remote).push(f"refs/heads/{branch}:refs/heads/{branch}")
+        self.repo.push(f"refs/heads/{branch}:refs/heads/{branch}")
         outcome = self._open(src, target, branch)
         self._remove_worktree(wt, branch)
         return outcome
 
     def _open(self, src: Source, target: str, branch: str, resumed: bool = False) -> Outcome:
         again = " (pushed earlier)" if resumed else ""
-        status, did = ("skipped", f"{branch} is already on {self.remote}") if resumed else ("pushed", f"pushed {branch}")
+        status, did = (
+            ("skipped", f"{branch} is already on {self.remote}")
+            if resumed
+            else ("pushed", f"pushed {branch}")
+        )
         if not self.policy.github_repo:
-            return Outcome(target, status, f"{did}; no [tool.release].github_repo, so no PR is opened", branch)
+            return Outcome(
+                target, status, f"{did}; no [tool.release].github_repo, so no PR is opened", branch
+            )
         if self.prs is None:
-            return Outcome(target, status, f"{did}; GITHUB_TOKEN is not set, so no PR was opened "
-                           "(re-run with a token to open it)", branch)
-        pr = self.prs.create(target, branch, src.pr_title(), src.pr_body(target), src.copied_labels())
-        return Outcome(target, "opened", f"opened PR #{pr.number}{again}", branch, pr.html_url, pr.number)
+            return Outcome(
+                target,
+                status,
+                f"{did}; GITHUB_TOKEN is not set, so no PR was opened "
+                "(re-run with a token to open it)",
+                branch,
+            )
+        pr = self.prs.create(
+            target, branch, src.pr_title(), src.pr_body(target), src.copied_labels()
+        )
+        return Outcome(
+            target, "opened", f"opened PR #{pr.number}{again}", branch, pr.html_url, pr.number
+        )
 
     def _remove_worktree(self, wt: Path, branch: str) -> None:
-        _git(self.root, "worktree", "remove", "--force", str(wt), check=False)
-        shutil.rmtree(wt, ignore_errors=True)
-        _git(self.root, "worktree", "prune", check=False)
-        _git(self.root, "branch", "-q", "-D", branch, check=False)
+        self.repo.worktree_remove(wt)
+        self.repo.delete_branch(branch)
         parent = wt.parent
         while parent != self.state.dir and parent.is_dir() and not any(parent.iterdir()):
             parent.rmdir()
@@ -524,13 +629,25 @@ class Backporter:
     # ---- state -----------------------------------------------------------------------
     def _save(self, src: Source, target: str, branch: str, wt: Path) -> None:
         data = self.state.load() or {}
-        data.update({"version": STATE_VERSION, "source": asdict(src), "current": {
-            "target": target, "branch": branch, "worktree": str(wt)}})
+        data.update(
+            {
+                "version": STATE_VERSION,
+                "source": asdict(src),
+                "current": {"target": target, "branch": branch, "worktree": str(wt)},
+            }
+        )
         self.state.save(data)
 
     def _begin(self, src: Source, targets: list[str]) -> None:
-        self.state.save({"version": STATE_VERSION, "source": asdict(src), "pending": list(targets),
-                         "current": None, "done": []})
+        self.state.save(
+            {
+                "version": STATE_VERSION,
+                "source": asdict(src),
+                "pending": list(targets),
+                "current": None,
+                "done": [],
+            }
+        )
 
     def _advance(self, outcome: Outcome) -> None:
         data = self.state.load() or {}
@@ -550,7 +667,9 @@ class Backporter:
                 "finish it with `invoke release.backport --continue` or drop it with `--abort`",
             )
         if not targets:
-            raise ConfigError("no target branch", "pass --to release-X.Y.x (repeat --to for several)")
+            raise ConfigError(
+                "no target branch", "pass --to release-X.Y.x (repeat --to for several)"
+            )
         names: list[str] = []
         for t in targets:
             n = self.normalize_target(t)
@@ -559,25 +678,34 @@ class Backporter:
         heads = self._remote_heads([self.policy.main_branch, *names])
         missing = [n for n in names if n not in heads]
         if missing:
-            raise GitError(f"{', '.join(missing)} does not exist on {self.remote}",
-                           "create the release branch first, or check --to")
+            raise GitError(
+                f"{', '.join(missing)} does not exist on {self.remote}",
+                "create the release branch first, or check --to",
+            )
         self._fetch([b for b in [self.policy.main_branch, *names] if b in heads])
         src = self.resolve(ref)
         bp_heads = self._remote_heads([src.branch_for(n) for n in names])
         self._begin(src, names)
         return self._run(src, names, bp_heads, [])
 
-    def _run(self, src: Source, targets: list[str], bp_heads: dict[str, str], done: list[Outcome]) -> list[Outcome]:
+    def _run(
+        self, src: Source, targets: list[str], bp_heads: dict[str, str], done: list[Outcome]
+    ) -> list[Outcome]:
         outcomes = list(done)
         for target in targets:
             try:
                 outcome = self.run_target(src, target, bp_heads)
             except BackportConflict as exc:
-                exc.outcomes = outcomes + [Outcome(target, "conflict", exc.message, src.branch_for(target))]
+                exc.outcomes = [
+                    *outcomes,
+                    Outcome(target, "conflict", exc.message, src.branch_for(target)),
+                ]
                 raise
             except ReleaseError as exc:
-                kept = ("the backport state is kept: fix the cause, then `invoke release.backport --continue` "
-                        "(or `--abort`)")
+                kept = (
+                    "the backport state is kept: fix the cause, then `invoke release.backport --continue` "
+                    "(or `--abort`)"
+                )
                 exc.hint = f"{exc.hint}; {kept}" if exc.hint and "re-run" not in exc.hint else kept
                 raise
             self.say(f"{target}: {outcome.detail}")
@@ -589,7 +717,10 @@ class Backporter:
     def resume(self) -> list[Outcome]:
         data = self.state.load()
         if not data:
-            raise ReleaseError("no backport is in progress", "start one with `invoke release.backport REF --to ...`")
+            raise ReleaseError(
+                "no backport is in progress",
+                "start one with `invoke release.backport REF --to ...`",
+            )
         src = Source(**data["source"])
         done = [Outcome(**o) for o in data.get("done", [])]
         pending = list(data.get("pending", []))
@@ -602,10 +733,12 @@ class Backporter:
                     raise BackportConflict(
                         f"{target}: unresolved conflicts remain in {', '.join(files)}; worktree: {wt}",
                         f"resolve them, `git -C {wt} add` them, then `invoke release.backport --continue`",
-                        done + [Outcome(target, "conflict", "unresolved", branch)],
+                        [*done, Outcome(target, "conflict", "unresolved", branch)],
                     )
                 picking = _picking(wt)
-                if not picking and _rev(wt, "HEAD") == _rev(self.root, f"refs/remotes/{self.remote}/{target}"):
+                if not picking and _rev(wt, "HEAD") == _rev(
+                    self.root, f"refs/remotes/{self.remote}/{target}"
+                ):
                     raise ReleaseError(
                         f"{target}: the cherry-pick in {wt} was aborted by hand (nothing is picked)",
                         "run `invoke release.backport --abort`, then start the backport again",
@@ -614,7 +747,7 @@ class Backporter:
                     if picking:
                         self._pick(wt, src.commits, target, branch, cont=True)
                 except BackportConflict as exc:
-                    exc.outcomes = done + [Outcome(target, "conflict", exc.message, branch)]
+                    exc.outcomes = [*done, Outcome(target, "conflict", exc.message, branch)]
                     raise
                 outcome = self._finish(src, target, branch, wt)
                 self.say(f"{target}: {outcome.detail}")
@@ -635,7 +768,8 @@ class Backporter:
         if cur:
             wt, branch = Path(cur["worktree"]), cur["branch"]
             if wt.exists():
-                _git(wt, "cherry-pick", "--abort", check=False)
+                with suppress(ReleaseError):  # nothing to abort
+                    GitRepo(wt, self.remote).cherry_pick("--abort")
             self._remove_worktree(wt, branch)
             said.append(f"removed worktree {wt} and branch {branch}")
         for o in data.get("done", []):
@@ -651,21 +785,33 @@ class Backporter:
 # ---- entry points (used by release/tasks_lines.py) -----------------------------------------
 
 
-def _backporter(path: str, config: str | None, force: bool, say: Callable[[str], None] | None) -> Backporter:
+def _backporter(
+    path: str, config: str | None, force: bool, say: Callable[[str], None] | None
+) -> Backporter:
     from release.session import open_session
 
     s = open_session(path, config)
-    return Backporter(s.root, s.policy, s.state.tagset, pull_requests(s.policy), force=force, say=say)
+    return Backporter(
+        s.root, s.policy, s.state.tagset, pull_requests(s.policy), force=force, say=say
+    )
 
 
-def backport(ref: str, targets: list[str], *, path: str = ".", config: str | None = None, force: bool = False,
-             say: Callable[[str], None] | None = None) -> list[Outcome]:
+def backport(
+    ref: str,
+    targets: list[str],
+    *,
+    path: str = ".",
+    config: str | None = None,
+    force: bool = False,
+    say: Callable[[str], None] | None = None,
+) -> list[Outcome]:
     """Backport REF to each target branch (see the module docstring)."""
     return _backporter(path, config, force, say).start(ref, targets)
 
 
-def continue_backport(*, path: str = ".", config: str | None = None,
-                      say: Callable[[str], None] | None = None) -> list[Outcome]:
+def continue_backport(
+    *, path: str = ".", config: str | None = None, say: Callable[[str], None] | None = None
+) -> list[Outcome]:
     return _backporter(path, config, False, say).resume()
 
 

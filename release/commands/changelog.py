@@ -8,6 +8,7 @@ else `rev`. `history` renders every released version from one `git log` over all
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from release.adapters.gitlog import _git_log, collect, parse_log
 from release.core.notes import (
@@ -23,12 +24,16 @@ from release.core.policy import Policy
 from release.core.version import TagInfo, TagSet, Version
 from release.errors import ReleaseError
 
+
 def _resolve(tagset: TagSet, name: str) -> TagInfo:
     info = tagset.by_name.get(name)
     if info is None or not info.sha:
         known = ", ".join(t.name for t in tagset.finals[-3:]) or "none"
-        raise ReleaseError(f"tag {name} does not exist", f"name an existing tag (latest finals: {known})")
+        raise ReleaseError(
+            f"tag {name} does not exist", f"name an existing tag (latest finals: {known})"
+        )
     return info
+
 
 def release_notes(
     root: Path,
@@ -48,7 +53,11 @@ def release_notes(
     end = own.sha if own is not None and own.sha else rev
     commits = collect(Path(root), prev.sha if prev else None, end)
     if date is None:
-        date = _iso(own.date) if own is not None and own.date else (_iso(commits[0].date) if commits else "")
+        date = (
+            _iso(own.date)
+            if own is not None and own.date
+            else (_iso(commits[0].date) if commits else "")
+        )
     return make_notes(
         commits,
         version,
@@ -59,6 +68,7 @@ def release_notes(
         override_reason=override_reason,
         head=end,
     )
+
 
 def history(root: Path, tagset: TagSet, policy: Policy) -> list[Notes]:
     """Notes of every released version (newest first) from ONE `git log` over all their tags."""
@@ -85,6 +95,7 @@ def history(root: Path, tagset: TagSet, policy: Policy) -> list[Notes]:
         )
     return out
 
+
 # ---- which release is next (for the draft) ---------------------------------------------------
 
 
@@ -99,3 +110,40 @@ def next_version_here(tagset: TagSet, policy: Policy, branch: str | None) -> Ver
         if tagset.finals_of_line(line):
             return next_patch(tagset, line).version
     return next_minor(tagset).version
+
+
+# ---- the changelog tasks' bodies ----------------------------------------------------------------
+
+
+def _today(now: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(now, dt.timezone.utc).date().isoformat()
+
+
+def draft_notes(
+    path: str = ".", config: str | None = None, since: str | None = None, version: str | None = None
+) -> Any:
+    """Notes of the next release from the current branch (or of `version`); nothing is written."""
+    from release.core.version import Version
+    from release.session import open_session
+
+    s = open_session(path, config)
+    tags = s.state.tagset
+    v = Version.parse(version) if version else next_version_here(tags, s.policy, s.state.branch)
+    return release_notes(s.root, tags, v, s.policy, since=since, date=_today(s.now))
+
+
+def update(
+    version: str, path: str = ".", config: str | None = None, since: str | None = None
+) -> tuple[bool, str]:
+    """Insert VERSION's section into the policy's changelog file; (changed, file path)."""
+    from release.adapters.files import update_changelog
+    from release.core.version import Version
+    from release.session import open_session
+
+    s = open_session(path, config)
+    v = Version.parse(version)
+    notes = release_notes(s.root, s.state.tagset, v, s.policy, since=since, date=_today(s.now))
+    target = s.root / s.policy.changelog
+    return update_changelog(target, notes), str(target)

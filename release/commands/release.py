@@ -8,23 +8,24 @@ runs the same plan with the same probes and writes nothing (no journal, no lock)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from release import engine
-
-from release.core.codeowners import LOCATIONS
-from release.errors import ReleaseError
 from release.adapters.git import GitRepo
-from release.journal import Journal, Lock
-from release.core.plan import Facts, Plan, Request, make_plan, target
-from release.session import Session, open_session
+from release.core.codeowners import LOCATIONS
 from release.core.lines import supported_lines
-from release.steps.pipeline import release_steps
+from release.core.plan import Facts, Plan, Request, make_plan, target
 from release.core.version import Version
+from release.errors import ReleaseError
+from release.journal import Journal, Lock
+from release.session import Session, open_session
+from release.steps.pipeline import release_steps
 from release.world import World
 
 
@@ -54,10 +55,19 @@ def find_resume(s: Session, req: Request) -> dict[str, Any] | None:
             continue
         if req.kind in ("patch", "rc", "final") and line is not None and v.line != line:
             continue
-        if s.state.tagset.has_final(v) and not v.is_rc and req.kind != "final" and req.kind != "patch":
+        if (
+            s.state.tagset.has_final(v)
+            and not v.is_rc
+            and req.kind != "final"
+            and req.kind != "patch"
+        ):
             continue
-        return {"version": version, "base": meta.get("base"), "commit": j.facts("git:commit").get("sha"),
-                "create_branch": meta.get("create_branch", False)}
+        return {
+            "version": version,
+            "base": meta.get("base"),
+            "commit": j.facts("git:commit").get("sha"),
+            "create_branch": meta.get("create_branch", False),
+        }
     return None
 
 
@@ -74,11 +84,15 @@ def gather(s: Session, req: Request) -> Facts:
             facts.codeowners_path = loc
             facts.codeowners_text = p.read_text(encoding="utf-8", errors="replace")
             break
-    create_branch = req.kind in ("minor", "major") or bool(facts.resume and facts.resume.get("create_branch"))
+    create_branch = req.kind in ("minor", "major") or bool(
+        facts.resume and facts.resume.get("create_branch")
+    )
     sync_branch = s.policy.main_branch if (create_branch and not facts.resume) else branch
     main = s.policy.main_branch
     try:
-        facts.origin_refs = repo.remote_refs(f"refs/heads/{sync_branch}", f"refs/heads/{main}", f"refs/tags/{tag}")
+        facts.origin_refs = repo.remote_refs(
+            f"refs/heads/{sync_branch}", f"refs/heads/{main}", f"refs/tags/{tag}"
+        )
     except ReleaseError as exc:
         facts.origin_error = exc.message
     facts.local_tip = repo.rev(f"refs/heads/{sync_branch}") or ""
@@ -92,9 +106,15 @@ def gather(s: Session, req: Request) -> Facts:
     facts.supported = supported_lines(s.state.tagset, s.policy)
     if req.commit is not None:
         facts.commit_sha = repo.rev(req.commit)
-        origin_main = facts.origin_refs.get(f"refs/heads/{main}") or repo.rev(f"refs/remotes/{s.policy.remote}/{main}")
-        facts.commit_on_main = bool(facts.commit_sha and origin_main and repo.rev(origin_main)
-                                    and repo.is_ancestor(facts.commit_sha, origin_main))
+        origin_main = facts.origin_refs.get(f"refs/heads/{main}") or repo.rev(
+            f"refs/remotes/{s.policy.remote}/{main}"
+        )
+        facts.commit_on_main = bool(
+            facts.commit_sha
+            and origin_main
+            and repo.rev(origin_main)
+            and repo.is_ancestor(facts.commit_sha, origin_main)
+        )
     elif create_branch and not facts.resume:
         facts.commit_sha = facts.local_tip
     base = facts.commit_sha or facts.local_tip if create_branch else facts.local_tip
@@ -145,11 +165,14 @@ def _notes(s: Session, plan: Plan) -> Any:
     import datetime as dt
 
     date = dt.datetime.fromtimestamp(s.now, dt.timezone.utc).date().isoformat()
-    return release_notes(s.root, s.state.tagset, plan.version, s.policy, rev=rev, date=date,
-                         override_reason=reason)
+    return release_notes(
+        s.root, s.state.tagset, plan.version, s.policy, rev=rev, date=date, override_reason=reason
+    )
 
 
-def prepare(req: Request, path: str = ".", config: str | None = None, dry_run: bool = False) -> Prepared:
+def prepare(
+    req: Request, path: str = ".", config: str | None = None, dry_run: bool = False
+) -> Prepared:
     s = open_session(path, config)
     facts = gather(s, req)
     plan = make_plan(s.state, s.policy, req, facts)
@@ -157,8 +180,17 @@ def prepare(req: Request, path: str = ".", config: str | None = None, dry_run: b
     journal = Journal.open(s.state.git_dir, plan.version.pep440())
     repo = GitRepo(s.root, s.policy.remote)
     world = World(
-        root=s.root, repo=repo, policy=s.policy, version=plan.version, kind=req.kind, journal=journal,
-        tagset=s.state.tagset, now=s.now, dry_run=dry_run, branch=plan.branch, base_commit=plan.base,
+        root=s.root,
+        repo=repo,
+        policy=s.policy,
+        version=plan.version,
+        kind=req.kind,
+        journal=journal,
+        tagset=s.state.tagset,
+        now=s.now,
+        dry_run=dry_run,
+        branch=plan.branch,
+        base_commit=plan.base,
     )
     world.notes = _notes(s, plan)
     return Prepared(s, plan, world, journal)
@@ -167,10 +199,15 @@ def prepare(req: Request, path: str = ".", config: str | None = None, dry_run: b
 # ---- showing and running ----------------------------------------------------------------------
 
 
-def execute(p: Prepared, *, dry_run: bool = False, yes: bool = False,
-            after_step: Callable[[str], None] | None = None,
-            on_row: Callable[[engine.Row], None] | None = None,
-            confirm: Callable[[list[Any]], bool] | None = None) -> engine.Report:
+def execute(
+    p: Prepared,
+    *,
+    dry_run: bool = False,
+    yes: bool = False,
+    after_step: Callable[[str], None] | None = None,
+    on_row: Callable[[engine.Row], None] | None = None,
+    confirm: Callable[[list[Any]], bool] | None = None,
+) -> engine.Report:
     """Run the plan's steps through the engine (a dry run writes nothing); rows go to `on_row`,
     `confirm` is asked before the first irreversible step (None: do not ask)."""
     plan, world, journal = p.plan, p.world, p.journal
@@ -180,17 +217,30 @@ def execute(p: Prepared, *, dry_run: bool = False, yes: bool = False,
     existed = journal.path.exists()
     with Lock(p.session.state.git_dir, plan.version.pep440()):
         journal.data["release"] = {
-            "version": plan.version.pep440(), "kind": plan.kind, "tag": plan.tag, "branch": plan.branch,
-            "base": plan.base, "create_branch": plan.create_branch, "owner": world.repo.config("user.email"),
+            "version": plan.version.pep440(),
+            "kind": plan.kind,
+            "tag": plan.tag,
+            "branch": plan.branch,
+            "base": plan.base,
+            "create_branch": plan.create_branch,
+            "owner": world.repo.config("user.email"),
             "gates": [{"gate": g.name, "status": g.status, "detail": g.reason} for g in plan.gates],
             **({"window": plan.window} if plan.window else {}),
         }
         journal.data["plan"] = [st.name for st in plan.steps]
         journal.save()
         if plan.override:
-            journal.add_override(plan.override["gate"], plan.override["reason"], plan.override.get("who", ""))
-        report = engine.run(plan.steps, world, journal, confirm=None if yes else confirm,
-                            after_step=after_step, on_row=on_row)
+            journal.add_override(
+                plan.override["gate"], plan.override["reason"], plan.override.get("who", "")
+            )
+        report = engine.run(
+            plan.steps,
+            world,
+            journal,
+            confirm=None if yes else confirm,
+            after_step=after_step,
+            on_row=on_row,
+        )
         if report.ok:
             journal.set("complete", True)
     if not report.ok and not keep_journal(report, existed, journal):
@@ -201,31 +251,41 @@ def execute(p: Prepared, *, dry_run: bool = False, yes: bool = False,
 def keep_journal(report: engine.Report, existed: bool, journal: Journal) -> bool:
     """Keep the journal when it existed before, when any step did or found something, or when
     it holds test evidence (the record of a failing session is worth keeping)."""
-    return existed or bool(journal.data.get("evidence")) or any(r.status in ("applied", "done") for r in report.rows)
+    return (
+        existed
+        or bool(journal.data.get("evidence"))
+        or any(r.status in ("applied", "done") for r in report.rows)
+    )
 
 
 def _forget(journal: Journal) -> None:
     lock = journal.path.with_suffix(".lock")
     for p in (journal.path, lock):
         p.unlink(missing_ok=True)
-    try:
+    with contextlib.suppress(OSError):
         journal.path.parent.rmdir()
-    except OSError:
-        pass
 
 
-def release(req: Request, *, path: str = ".", config: str | None = None, dry_run: bool = False,
-            yes: bool = False, show: Callable[[Prepared], None] | None = None,
-            on_row: Callable[[engine.Row], None] | None = None,
-            confirm: Callable[[list[Any]], bool] | None = None) -> tuple[Prepared, engine.Report]:
+def release(
+    req: Request,
+    *,
+    path: str = ".",
+    config: str | None = None,
+    dry_run: bool = False,
+    yes: bool = False,
+    show: Callable[[Prepared], None] | None = None,
+    on_row: Callable[[engine.Row], None] | None = None,
+    confirm: Callable[[list[Any]], bool] | None = None,
+) -> tuple[Prepared, engine.Report]:
     """The body of release.patch/minor/major/rc/final: prepare, show, gates, run. Never prints:
     `show` receives the prepared plan before the gates are enforced, `on_row` each step's row."""
     p = prepare(req, path, config, dry_run=dry_run)
     if show:
         show(p)
     p.plan.require_ready()
-    report = execute(p, dry_run=dry_run, yes=yes, after_step=_kill_hook(), on_row=on_row,
-                     confirm=confirm)
+    report = execute(
+        p, dry_run=dry_run, yes=yes, after_step=_kill_hook(), on_row=on_row, confirm=confirm
+    )
     return p, report
 
 
@@ -245,7 +305,7 @@ def _kill_hook() -> Callable[[str], None] | None:
 
             os.kill(os.getpid(), signal.SIGKILL)
         if name == pause_at and fifo:
-            with open(fifo) as fh:  # blocks until the test writes
+            with Path(fifo).open() as fh:  # blocks until the test writes
                 fh.readline()
 
     return hook

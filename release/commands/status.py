@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from release.core.schedule import compute_schedule
-from release.session import open_session
 from release.core.lines import supported_lines
+from release.core.schedule import compute_schedule
 from release.core.status import compute_status
+from release.session import open_session
 
 
 def status_data(path: str = ".", config: str | None = None) -> dict[str, Any]:

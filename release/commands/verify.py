@@ -37,8 +37,12 @@ def _short(sha: str | None, n: int = 16) -> str:
 
 def check_git(world: Any) -> list[Check]:
     tag = world.tag
-    want = (world.journal.facts("git:tag").get("commit") or world.journal.facts("git:commit").get("sha")
-            or world.repo.tag_commit(tag) or "")
+    want = (
+        world.journal.facts("git:tag").get("commit")
+        or world.journal.facts("git:commit").get("sha")
+        or world.repo.tag_commit(tag)
+        or ""
+    )
     item = f"git tag {tag} on {world.policy.remote}"
     try:
         refs = world.repo.remote_refs(f"refs/tags/{tag}")
@@ -66,8 +70,14 @@ def check_python(world: Any, pkg: Any) -> list[Check]:
     rows = []
     for name, sha in sorted(files.items()):
         have = theirs.get(name)
-        rows.append(Check(f"python {name} on {facts['index']}", _short(sha), _short(have) if have else "missing",
-                          (have or "").lower() == sha.lower()))
+        rows.append(
+            Check(
+                f"python {name} on {facts['index']}",
+                _short(sha),
+                _short(have) if have else "missing",
+                (have or "").lower() == sha.lower(),
+            )
+        )
     return rows
 
 
@@ -91,14 +101,26 @@ def check_npm(world: Any, pkg: Any) -> list[Check]:
         return [Check(item, "reachable", exc.message, False)]
     rows = []
     dist = (seen or {}).get("dist") or {}
-    rows.append(Check(f"{item} shasum", facts["shasum"], dist.get("shasum") or "missing",
-                      dist.get("shasum") == facts["shasum"]))
+    rows.append(
+        Check(
+            f"{item} shasum",
+            facts["shasum"],
+            dist.get("shasum") or "missing",
+            dist.get("shasum") == facts["shasum"],
+        )
+    )
     if facts.get("integrity"):
-        rows.append(Check(f"{item} integrity", facts["integrity"][:24], (dist.get("integrity") or "missing")[:24],
-                          dist.get("integrity") == facts["integrity"]))
+        rows.append(
+            Check(
+                f"{item} integrity",
+                facts["integrity"][:24],
+                (dist.get("integrity") or "missing")[:24],
+                dist.get("integrity") == facts["integrity"],
+            )
+        )
     tag = facts.get("dist_tag")
     if tag:
-        ok, why = tag_ok(tag, tags.get(tag), Version.parse(ver))
+        ok, _why = tag_ok(tag, tags.get(tag), Version.parse(ver))
         rows.append(Check(f"{item} dist-tag {tag}", ver, tags.get(tag) or "unset", ok))
         if tag != "latest" and tags.get("latest") == ver and facts.get("latest_before") != "":
             rows.append(Check(f"{item} dist-tag latest", "not this version", ver, False))
@@ -132,20 +154,31 @@ def check_release(world: Any) -> list[Check]:
 def open_world(version: str, path: str = ".", config: str | None = None) -> Any:
     """A read-only World for a recorded release (its journal must exist)."""
     from release.adapters.git import GitRepo
+    from release.core.version import Version
     from release.journal import Journal
     from release.session import open_session
-    from release.core.version import Version
     from release.world import World
 
     s = open_session(path, config)
     v = Version.parse(version)
     journal = Journal.open(s.state.git_dir, v.pep440())
     if not journal.path.exists():
-        raise ReleaseError(f"no journal for {v} in {journal.path.parent}",
-                           "release.verify checks releases made from this clone; release.journal lists them")
+        raise ReleaseError(
+            f"no journal for {v} in {journal.path.parent}",
+            "release.verify checks releases made from this clone; release.journal lists them",
+        )
     kind = (journal.data.get("release") or {}).get("kind", "")
-    return World(root=s.root, repo=GitRepo(s.root, s.policy.remote), policy=s.policy, version=v, kind=kind,
-                 journal=journal, tagset=s.state.tagset, now=s.now, dry_run=True)
+    return World(
+        root=s.root,
+        repo=GitRepo(s.root, s.policy.remote),
+        policy=s.policy,
+        version=v,
+        kind=kind,
+        journal=journal,
+        tagset=s.state.tagset,
+        now=s.now,
+        dry_run=True,
+    )
 
 
 def verify(version: str, path: str = ".", config: str | None = None) -> list[Check]:
@@ -158,5 +191,7 @@ def raise_for(version: str, rows: list[Check]) -> None:
     bad = [r.item for r in rows if not r.ok]
     if bad:
         shown = "; ".join(bad[:5]) + (f"; and {len(bad) - 5} more" if len(bad) > 5 else "")
-        raise ConflictError(f"{version}: {len(bad)} item(s) differ from the journal: {shown}",
-                            "see the table; nothing was changed")
+        raise ConflictError(
+            f"{version}: {len(bad)} item(s) differ from the journal: {shown}",
+            "see the table; nothing was changed",
+        )

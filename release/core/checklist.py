@@ -50,7 +50,7 @@ def _done_detail(name: str, entry: dict[str, Any]) -> str:
     if facts.get("channel"):
         bits.append(f"#{facts['channel']}")
     if facts.get("thread_name"):
-        bits.append(f"thread \"{facts['thread_name']}\"")
+        bits.append(f'thread "{facts["thread_name"]}"')
     if facts.get("message_id"):
         bits.append(f"message {facts['message_id']}")
     url = facts.get("html_url") or facts.get("url")
@@ -78,24 +78,35 @@ def item_status(
     if mark and mark.get("status") in ("done", "skipped"):
         who = f" by {mark['who']}" if mark.get("who") else ""
         note = mark.get("note", "")
-        return {**row, "status": mark["status"], "detail": f"marked{who}: {note}".rstrip(": "), "by": "mark"}
+        return {
+            **row,
+            "status": mark["status"],
+            "detail": f"marked{who}: {note}".rstrip(": "),
+            "by": "mark",
+        }
     relevant = [n for n in it.steps if planned is None or n in planned]
     if not relevant:
         return {**row, "status": "skipped", "detail": "not part of this release's plan", "by": ""}
     entries = [(n, steps.get(n) or {}) for n in relevant]
     if all(e.get("status") == "skipped" for _, e in entries):
-        reasons = "; ".join(dict.fromkeys(e.get("detail", "") for _, e in entries if e.get("detail")))
+        reasons = "; ".join(
+            dict.fromkeys(e.get("detail", "") for _, e in entries if e.get("detail"))
+        )
         return {**row, "status": "skipped", "detail": reasons or "skipped", "by": relevant[0]}
     said = []
     for n, e in entries:
         st = e.get("status")
         if not st or st == "skipped":
             continue
-        said.append(f"{n} {st}" + (f": {e['detail']}" if e.get("detail") and st != "verified" else ""))
+        said.append(
+            f"{n} {st}" + (f": {e['detail']}" if e.get("detail") and st != "verified" else "")
+        )
     return {**row, "status": "pending", "detail": "; ".join(said) or "not run yet", "by": ""}
 
 
-def checklist(journal_data: dict[str, Any], planned: set[str] | None = None) -> list[dict[str, Any]]:
+def checklist(
+    journal_data: dict[str, Any], planned: set[str] | None = None
+) -> list[dict[str, Any]]:
     """The status of every item from a journal's data (`Journal.data`)."""
     steps = journal_data.get("steps", {}) or {}
     marks = journal_data.get("checklist", {}) or {}
@@ -109,7 +120,9 @@ def summary(rows: list[dict[str, Any]]) -> str:
     return ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "empty"
 
 
-def mark(journal_data: dict[str, Any], key: str, status: str, note: str, who: str, when: str) -> dict[str, Any]:
+def mark(
+    journal_data: dict[str, Any], key: str, status: str, note: str, who: str, when: str
+) -> dict[str, Any]:
     """The journal's `checklist` table with item `key` ticked by hand (returns a new dict)."""
     if status not in ("done", "skipped", "pending"):
         raise ValueError(f"status {status!r}: expected done, skipped or pending")

@@ -72,5 +72,9 @@ class Latest:
 
 def latest_for(version: Version, tags: TagSet) -> Latest:
     latest = is_latest(version, tags)
-    return Latest(latest, npm_dist_tag(version, latest), tuple(docker_tags(version, latest)),
-                  github_make_latest(version, latest))
+    return Latest(
+        latest,
+        npm_dist_tag(version, latest),
+        tuple(docker_tags(version, latest)),
+        github_make_latest(version, latest),
+    )

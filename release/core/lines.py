@@ -27,9 +27,12 @@ def release_type(version: Version, kind: str) -> str:
 def supported_lines(tags: TagSet, policy: Policy) -> list[str]:
     """The newest `supported_lines` lines with a final, minus those declared end of life."""
     with_final = sorted({t.version.line for t in tags.finals if t.version})
-    newest = [line_str(x) for x in with_final][-policy.supported_lines :] if policy.supported_lines else []
+    newest = (
+        [line_str(x) for x in with_final][-policy.supported_lines :]
+        if policy.supported_lines
+        else []
+    )
     return [x for x in newest if x not in policy.eol_lines]
-
 
 
 def _as_line(line: str | tuple[int, int]) -> tuple[int, int]:
@@ -47,8 +50,10 @@ def line_support(tags: TagSet, policy: Policy, line: str | tuple[int, int]) -> t
     if not tags.finals_of_line(ln):
         return False, f"line {name} has no final release yet"
     if name not in supported:
-        return False, (f"line {name} is not supported (the newest {policy.supported_lines} lines with a "
-                       f"final are: {shown})")
+        return False, (
+            f"line {name} is not supported (the newest {policy.supported_lines} lines with a "
+            f"final are: {shown})"
+        )
     return True, f"line {name} is supported (supported lines: {shown})"
 
 

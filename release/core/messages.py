@@ -75,7 +75,9 @@ def embed_size(embed: dict[str, Any]) -> int:
     return n
 
 
-def fit_embed(embed: dict[str, Any], link: str = "", budget: int = EMBEDS_TOTAL_MAX) -> dict[str, Any]:
+def fit_embed(
+    embed: dict[str, Any], link: str = "", budget: int = EMBEDS_TOTAL_MAX
+) -> dict[str, Any]:
     """A copy of `embed` cut to Discord's per-field limits and to `budget` characters in total.
 
     Over the budget, fields are dropped (from the end), then the description is cut (with the
@@ -90,8 +92,11 @@ def fit_embed(embed: dict[str, Any], link: str = "", budget: int = EMBEDS_TOTAL_
         e["author"] = {**e["author"], "name": cut(e["author"].get("name", ""), EMBED_AUTHOR_MAX)}
     if "fields" in e:
         e["fields"] = [
-            {**f, "name": cut(f.get("name", ""), EMBED_FIELD_NAME_MAX),
-             "value": cut(f.get("value", ""), EMBED_FIELD_VALUE_MAX)}
+            {
+                **f,
+                "name": cut(f.get("name", ""), EMBED_FIELD_NAME_MAX),
+                "value": cut(f.get("value", ""), EMBED_FIELD_VALUE_MAX),
+            }
             for f in e["fields"][:EMBED_FIELDS_MAX]
         ]
     if "description" in e:
@@ -131,7 +136,9 @@ def discord_payload(
             if budget <= 0:
                 break
             f = fit_embed(e, link, budget)
-            if embed_size(f) > budget or not (f.get("description") or f.get("title") or f.get("fields")):
+            if embed_size(f) > budget or not (
+                f.get("description") or f.get("title") or f.get("fields")
+            ):
                 continue
             budget -= embed_size(f)
             fitted.append(f)
@@ -161,7 +168,10 @@ def within_discord_limits(body: dict[str, Any]) -> list[str]:
         if len(e.get("description", "")) > EMBED_DESCRIPTION_MAX:
             bad.append(f"embed {i} description > {EMBED_DESCRIPTION_MAX}")
         for f in e.get("fields", []):
-            if len(f.get("name", "")) > EMBED_FIELD_NAME_MAX or len(f.get("value", "")) > EMBED_FIELD_VALUE_MAX:
+            if (
+                len(f.get("name", "")) > EMBED_FIELD_NAME_MAX
+                or len(f.get("value", "")) > EMBED_FIELD_VALUE_MAX
+            ):
                 bad.append(f"embed {i} field over its limit")
         total += embed_size(e)
     if total > EMBEDS_TOTAL_MAX:
@@ -203,7 +213,9 @@ def project_name(policy: Policy, fallback: str = "") -> str:
 
 def release_url(policy: Policy, tag: str) -> str:
     """The GitHub release page of `tag` (empty when no GitHub repository is configured)."""
-    return f"https://github.com/{policy.github_repo}/releases/tag/{tag}" if policy.github_repo else ""
+    return (
+        f"https://github.com/{policy.github_repo}/releases/tag/{tag}" if policy.github_repo else ""
+    )
 
 
 def thread_title(version: Version, policy: Policy) -> str:
@@ -211,34 +223,46 @@ def thread_title(version: Version, policy: Policy) -> str:
     return cut(f"Release {version.base.tag(policy.tag_pattern)}", THREAD_NAME_MAX)
 
 
-def thread_text(version: Version, policy: Policy, project: str, url: str, window: Window | None) -> str:
+def thread_text(
+    version: Version, policy: Policy, project: str, url: str, window: Window | None
+) -> str:
     tag = version.tag(policy.tag_pattern)
     if version.is_rc:
-        lines = [f"**{project} {tag}** is tagged: release candidate {version.rc} of "
-                 f"{version.base.tag(policy.tag_pattern)}."]
+        lines = [
+            f"**{project} {tag}** is tagged: release candidate {version.rc} of "
+            f"{version.base.tag(policy.tag_pattern)}."
+        ]
     else:
         lines = [f"**{project} {tag}** is being released."]
     if window is not None:
-        lines.append(f"Community testing window: {window.days} days, "
-                     f"{window.start_date} to {window.end_date} (UTC).")
+        lines.append(
+            f"Community testing window: {window.days} days, "
+            f"{window.start_date} to {window.end_date} (UTC)."
+        )
     lines.append("Coordination, testing reports and questions for this release go in this thread.")
     if url:
         lines.append(url)
     return "\n".join(lines)
 
 
-def headline(version: Version, policy: Policy, project: str, url: str, window: Window | None) -> str:
+def headline(
+    version: Version, policy: Policy, project: str, url: str, window: Window | None
+) -> str:
     """The first lines of an announcement: what, until when (RCs), where to read more."""
     tag = version.tag(policy.tag_pattern)
     if version.is_rc:
-        text = (f"**{project} {tag}** is available for community testing "
-                f"(release candidate {version.rc} of {version.base.tag(policy.tag_pattern)}).")
+        text = (
+            f"**{project} {tag}** is available for community testing "
+            f"(release candidate {version.rc} of {version.base.tag(policy.tag_pattern)})."
+        )
     else:
         text = f"**{project} {tag}** is released."
     lines = [text]
     if window is not None:
-        lines.append(f"Community testing window: {window.days} days, ends {window.end_date} (UTC). "
-                     "Please try it and report problems before then.")
+        lines.append(
+            f"Community testing window: {window.days} days, ends {window.end_date} (UTC). "
+            "Please try it and report problems before then."
+        )
     if url:
         lines.append(f"Release notes: {url}")
     return "\n".join(lines)

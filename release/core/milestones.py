@@ -38,8 +38,10 @@ def next_title(version: Version | str) -> str:
 def move_comment(src: str, dst: str, reason: str) -> str:
     """The comment `milestone.move` leaves on each moved issue (marker first, then the reason)."""
     reason = " ".join(reason.split())
-    return (f"<!-- release-kit:moved from={src} to={dst} -->\n"
-            f"Moved from milestone **{src}** to **{dst}**: {reason}")
+    return (
+        f"<!-- release-kit:moved from={src} to={dst} -->\n"
+        f"Moved from milestone **{src}** to **{dst}**: {reason}"
+    )
 
 
 def documented_from(bodies: list[str], src: str) -> bool:
@@ -78,19 +80,27 @@ class MilestoneCheck:
     def violations(self) -> list[str]:
         out: list[str] = []
         if not self.found:
-            return [f"milestone {self.title} does not exist (create it with `invoke milestone.create {self.title}`)"]
+            return [
+                f"milestone {self.title} does not exist (create it with `invoke milestone.create {self.title}`)"
+            ]
         if self.pull_request_count:
             listed = _refs(self.pull_requests, self.pull_request_count)
-            out.append(f"milestone {self.title} holds {self.pull_request_count} pull request(s) ({listed}); "
-                       "milestones hold issues only: remove the milestone from them")
+            out.append(
+                f"milestone {self.title} holds {self.pull_request_count} pull request(s) ({listed}); "
+                "milestones hold issues only: remove the milestone from them"
+            )
         if self.open_issues:
             listed = _refs(self.open_items, self.open_issues)
-            out.append(f"milestone {self.title} has {self.open_issues} open issue(s) ({listed}); close them or "
-                       f"`invoke milestone.move {self.title} --to NEXT --reason \"...\"`")
+            out.append(
+                f"milestone {self.title} has {self.open_issues} open issue(s) ({listed}); close them or "
+                f'`invoke milestone.move {self.title} --to NEXT --reason "..."`'
+            )
         if self.undocumented:
-            out.append(f"issue(s) {_refs(self.undocumented, len(self.undocumented))} left milestone "
-                       f"{self.title} without a documented rationale; move them back and use milestone.move, "
-                       "or comment the marker with the reason")
+            out.append(
+                f"issue(s) {_refs(self.undocumented, len(self.undocumented))} left milestone "
+                f"{self.title} without a documented rationale; move them back and use milestone.move, "
+                "or comment the marker with the reason"
+            )
         if self.events_incomplete:
             out.append(self.events_incomplete)
         return out
@@ -103,8 +113,10 @@ class MilestoneCheck:
         if not self.found:
             return f"milestone {self.title}: missing"
         moved = f", {len(self.documented)} moved with a rationale" if self.documented else ""
-        return (f"milestone {self.title}: {self.closed_issues} closed, {self.open_issues} open, "
-                f"{self.pull_request_count} pull request(s){moved}")
+        return (
+            f"milestone {self.title}: {self.closed_issues} closed, {self.open_issues} open, "
+            f"{self.pull_request_count} pull request(s){moved}"
+        )
 
 
 def _refs(items: list[Item], total: int, limit: int = 20) -> str:

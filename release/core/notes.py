@@ -82,7 +82,9 @@ TYPE_ALIASES = {
     "chore": "chore",
 }
 
-_HEADER = re.compile(r"^(?P<type>[A-Za-z][\w-]*)(?:\((?P<scope>[^()]*)\))?(?P<bang>!)?:\s*(?P<desc>\S.*)$")
+_HEADER = re.compile(
+    r"^(?P<type>[A-Za-z][\w-]*)(?:\((?P<scope>[^()]*)\))?(?P<bang>!)?:\s*(?P<desc>\S.*)$"
+)
 
 _MERGE_PR = re.compile(r"^Merge pull request #(\d+)\b")
 
@@ -99,6 +101,7 @@ _COAUTHOR = re.compile(r"^Co-authored-by:\s*([^<\n]+?)\s*<", re.M | re.I)
 
 _REVERT = re.compile(r'^Revert "(.+)"$')
 
+
 class Commit(NamedTuple):
     """One commit as `git log` gave it (a NamedTuple: 20k of them are made per changelog)."""
 
@@ -109,6 +112,7 @@ class Commit(NamedTuple):
     subject: str
     body: str = ""
     parents: tuple[str, ...] = ()
+
 
 @dataclass(slots=True)
 class Entry:
@@ -145,6 +149,7 @@ class Entry:
             "subject": self.subject,
         }
 
+
 def _pr_numbers(subject: str) -> tuple[str, int | None, tuple[int, ...]]:
     """Strip trailing `(#M)` / `(backport #N)` groups: (rest, original PR, backport PRs).
 
@@ -174,11 +179,16 @@ def _pr_numbers(subject: str) -> tuple[str, int | None, tuple[int, ...]]:
             return rest, int(m.group(1)), ()
     return rest, None, ()
 
+
 def classify(c: Commit) -> Entry:
     """Classify one commit (pure)."""
     subject = c.subject
     body = c.body
-    rest, pr, backports = _pr_numbers(subject) if subject[-1:] == ")" or subject[:6] == "Merge " else (subject, None, ())
+    rest, pr, backports = (
+        _pr_numbers(subject)
+        if subject[-1:] == ")" or subject[:6] == "Merge "
+        else (subject, None, ())
+    )
     picked_from = None
     authors: tuple[str, ...] = (c.author,) if c.author else ()
     note = ""
@@ -215,7 +225,22 @@ def classify(c: Commit) -> Entry:
     elif rest[:8] == 'Revert "' and _REVERT.match(rest):
         ctype = "revert"
     section = "breaking" if breaking else (ctype or "other")
-    return Entry(section, desc or subject, c.sha, ctype, scope, pr, backports, picked_from, breaking, note, authors, (), subject)
+    return Entry(
+        section,
+        desc or subject,
+        c.sha,
+        ctype,
+        scope,
+        pr,
+        backports,
+        picked_from,
+        breaking,
+        note,
+        authors,
+        (),
+        subject,
+    )
+
 
 def entries_of(commits: Sequence[Commit]) -> list[Entry]:
     """Classify and de-duplicate the commits of one range (newest first in, newest first out).
@@ -249,6 +274,7 @@ def entries_of(commits: Sequence[Commit]) -> list[Entry]:
     kept.reverse()
     return kept
 
+
 # ---- range rules (pure) --------------------------------------------------------------------------
 
 
@@ -261,15 +287,18 @@ def previous_tag(tagset: TagSet, version: Version) -> TagInfo | None:
     same_line = [t for t in below if t.version is not None and t.version.line == base.line]
     return (same_line or below)[-1]  # finals are sorted by version
 
+
 # ---- notes -------------------------------------------------------------------------------------
 
 
 def _iso(ts: int) -> str:
     return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).date().isoformat() if ts else ""
 
+
 def _safe_mentions(text: str) -> str:
     """Defuse mass pings in text meant for chat (a subject saying @everyone must not ping)."""
     return text.replace("@everyone", "@\u200beveryone").replace("@here", "@\u200bhere")
+
 
 @dataclass(frozen=True)
 class Notes:
@@ -349,7 +378,9 @@ class Notes:
             out.append(f"{hashes} {title}\n")
             out.append("\n".join(self._line(e, True, authors) for e in entries) + "\n")
         if self.compare_url:
-            out.append(f"**Full Changelog**: [{self.previous_tag}...{self.tag}]({self.compare_url})\n")
+            out.append(
+                f"**Full Changelog**: [{self.previous_tag}...{self.tag}]({self.compare_url})\n"
+            )
         elif self.previous_tag:
             out.append(f"Changes since {self.previous_tag}.\n")
         return "\n".join(out)
@@ -408,7 +439,11 @@ class Notes:
         for key, label in (("breaking", "breaking"), ("feat", "features"), ("fix", "fixes")):
             if counts.get(key):
                 summary.append(f"{counts[key]} {label}")
-        head = [", ".join(summary[:1]) + (": " + ", ".join(summary[1:]) if len(summary) > 1 else "") + "."]
+        head = [
+            ", ".join(summary[:1])
+            + (": " + ", ".join(summary[1:]) if len(summary) > 1 else "")
+            + "."
+        ]
         if self.override_reason:
             head.append(self._override_line())
         tail = f"Full release notes: {url}" if url else ""
@@ -437,7 +472,7 @@ class Notes:
         rest = total - shown
         if shown and rest > 0:
             lines.append(f"…and {rest} more.")
-        text = "\n".join(head + ([""] + lines if lines else []) + ([""] + [tail] if tail else []))
+        text = "\n".join(head + (["", *lines] if lines else []) + (["", tail] if tail else []))
         return _safe_mentions(text)[: min(limit, 1999)]
 
     def to_json(self) -> dict[str, Any]:
@@ -451,12 +486,14 @@ class Notes:
             "override_reason": self.override_reason,
             "counts": self.counts(),
             "sections": [
-                {"key": k, "title": t, "entries": [e.to_json() for e in es]} for k, t, es in self.sections()
+                {"key": k, "title": t, "entries": [e.to_json() for e in es]}
+                for k, t, es in self.sections()
             ],
             "contributors": self.contributors,
             "new_contributors": [{"login": login, "pr": pr} for login, pr in self.new_contributors],
             "markdown": self.markdown,
         }
+
 
 def make_notes(
     commits: Sequence[Commit],
@@ -481,12 +518,21 @@ def make_notes(
         head=head,
     )
 
+
 # ---- optional GitHub enrichment (seam) ------------------------------------------------------
 
 PrFacts = Mapping[str, Any]  # {"labels": [...], "login": str, "first_contribution": bool}
 
-LABEL_SECTIONS = {"breaking": "breaking", "breaking-change": "breaking", "bug": "fix", "enhancement": "feat",
-                  "feature": "feat", "documentation": "docs", "performance": "perf"}
+LABEL_SECTIONS = {
+    "breaking": "breaking",
+    "breaking-change": "breaking",
+    "bug": "fix",
+    "enhancement": "feat",
+    "feature": "feat",
+    "documentation": "docs",
+    "performance": "perf",
+}
+
 
 def enrich(notes: Notes, fetch: Callable[[list[int]], Mapping[int, PrFacts]]) -> Notes:
     """Add PR labels, logins and new contributors from one batch call (`fetch(all_pr_numbers)`).
@@ -523,6 +569,7 @@ def enrich(notes: Notes, fetch: Callable[[list[int]], Mapping[int, PrFacts]]) ->
         entries.append(e2)
     return replace(notes, entries=entries, new_contributors=tuple(newcomers.items()))
 
+
 # ---- the whole history (one git log over every tag) ------------------------------------------
 
 
@@ -541,6 +588,7 @@ def history_targets(tagset: TagSet) -> list[TagInfo]:
     targets += last_rc.values()
     targets.sort(key=lambda t: t.version._key())  # type: ignore[union-attr]
     return targets
+
 
 def previous_tags(tagset: TagSet) -> dict[Version, TagInfo | None]:
     """`previous_tag` for every final and counted RC base at once, in one pass (pure)."""
@@ -565,6 +613,7 @@ def previous_tags(tagset: TagSet) -> dict[Version, TagInfo | None]:
         out[q] = last_of_line.get(q.line, last)
     return out
 
+
 def assign(commits: Sequence[Commit], targets: Sequence[TagInfo]) -> dict[str, list[Commit]]:
     """Give each commit to the lowest version whose tag reaches it (pure; targets ascending)."""
     by_sha = {c.sha: c for c in commits}
@@ -587,6 +636,7 @@ def assign(commits: Sequence[Commit], targets: Sequence[TagInfo]) -> dict[str, l
             groups[name].append(c)
     return groups
 
+
 CHANGELOG_TITLE = "# Changelog"
 
 CHANGELOG_INTRO = (
@@ -595,11 +645,13 @@ CHANGELOG_INTRO = (
     "and this project adheres to [Semantic Versioning](https://semver.org/spec/v2.0.0.html).\n"
 )
 
+
 def render_changelog(notes: Iterable[Notes]) -> str:
     """A whole CHANGELOG.md (keep-a-changelog layout) from notes, newest first (pure)."""
     parts = [f"{CHANGELOG_TITLE}\n\n{CHANGELOG_INTRO}\n## [Unreleased]\n"]
     parts += [n.markdown for n in notes]
     return "\n".join(parts)
+
 
 # ---- CHANGELOG.md ---------------------------------------------------------------------------------
 
@@ -609,12 +661,15 @@ _ANY_H2 = re.compile(r"^##[ \t]", re.M)
 
 _LINKDEF_UNRELEASED = re.compile(r"^\[unreleased\]:[ \t]*(\S+)[^\n]*$", re.M | re.I)
 
+
 def _version_heading(version: Version | str) -> re.Pattern[str]:
     text = str(version).lstrip("vV")
     return re.compile(rf"^##[ \t]+\[?v?{re.escape(text)}\]?(?=[\s(-]|$)", re.M)
 
+
 def changelog_text_has(text: str, version: Version | str) -> bool:
     return _version_heading(version).search(text) is not None
+
 
 def insert_section(text: str, notes: Notes) -> str:
     """The CHANGELOG text with the notes' section inserted (pure; unchanged when present).
@@ -637,7 +692,7 @@ def insert_section(text: str, notes: Notes) -> str:
         m = _UNRELEASED.search(text)
         assert m is not None
     head_end = m.end()
-    if not text[head_end - 1 : head_end] == "\n":
+    if text[head_end - 1 : head_end] != "\n":
         text = text[:head_end] + "\n" + text[head_end:]
         head_end += 1
     nxt = _ANY_H2.search(text, head_end)
@@ -652,11 +707,18 @@ def insert_section(text: str, notes: Notes) -> str:
         keep = hand.rstrip() + "\n\n" if hand.strip() else ""
     section += notes.body_markdown(3)
     rest = text[body_end:]
-    new = (text[:head_end] + "\n" + keep + section.rstrip("\n") + "\n"
-           + ("\n" + rest if rest.strip() else ""))
+    new = (
+        text[:head_end]
+        + "\n"
+        + keep
+        + section.rstrip("\n")
+        + "\n"
+        + ("\n" + rest if rest.strip() else "")
+    )
     if link_defs and notes.compare_url:
         new = _move_links(new, notes)
     return new if new.endswith("\n") else new + "\n"
+
 
 def _has_content(text: str) -> bool:
     """True when text has something besides headings, blank lines and HTML comments."""
@@ -665,6 +727,7 @@ def _has_content(text: str) -> bool:
         if t and not t.startswith("#") and not (t.startswith("<!--") and t.endswith("-->")):
             return True
     return False
+
 
 def _move_links(text: str, notes: Notes) -> str:
     m = _LINKDEF_UNRELEASED.search(text)

@@ -13,8 +13,6 @@ from typing import Any
 
 from release.core import gates as g
 from release.core.gates import Gate
-from release.core.windows import window_for
-from release.errors import NotReady, VersionError
 from release.core.policy import Policy
 from release.core.version import (
     TagSet,
@@ -25,6 +23,8 @@ from release.core.version import (
     next_patch,
     next_rc,
 )
+from release.core.windows import window_for
+from release.errors import NotReady, VersionError
 
 KINDS = ("patch", "minor", "major", "rc", "final")
 
@@ -58,11 +58,15 @@ class Facts:
     commit_sha: str | None = None  # --commit resolved
     commit_on_main: bool = True
     promotion_files: list[str] | None = None  # files changed since the last RC's commit (final)
-    resume: dict[str, Any] | None = None  # an unfinished journal for this kind: {version, base, commit}
+    resume: dict[str, Any] | None = (
+        None  # an unfinished journal for this kind: {version, base, commit}
+    )
     tag_commit: str | None = None  # local commit of the release tag, if it exists
     branch_exists: bool = False  # the release branch exists locally
     supported: list[str] = field(default_factory=list)
-    version_file_errors: list[str] = field(default_factory=list)  # unreadable version files at the base
+    version_file_errors: list[str] = field(
+        default_factory=list
+    )  # unreadable version files at the base
 
 
 @dataclass
@@ -90,7 +94,9 @@ class Plan:
             raise NotReady([g.reason for g in self.failed], f"{self.kind} {self.version}")
 
 
-def target(state: Any, policy: Policy, req: Request, facts: Facts) -> tuple[Version, str, list[str]]:
+def target(
+    state: Any, policy: Policy, req: Request, facts: Facts
+) -> tuple[Version, str, list[str]]:
     """The version and branch for the request (or a resumed unfinished release)."""
     if req.kind not in KINDS:
         raise VersionError(f"'{req.kind}' is not a release kind", f"use one of {', '.join(KINDS)}")
@@ -104,8 +110,10 @@ def target(state: Any, policy: Policy, req: Request, facts: Facts) -> tuple[Vers
         line = req.line or policy.line_of_branch(state.branch)
         if line is None:
             raise NotReady(
-                [f"patch releases are made from a release branch, and {state.branch or 'HEAD'} is not one "
-                 f"(switch to {policy.branch_pattern.format(major='X', minor='Y')} or pass --line X.Y)"],
+                [
+                    f"patch releases are made from a release branch, and {state.branch or 'HEAD'} is not one "
+                    f"(switch to {policy.branch_pattern.format(major='X', minor='Y')} or pass --line X.Y)"
+                ],
                 "patch",
             )
         nxt = next_patch(tags, line)
@@ -114,8 +122,10 @@ def target(state: Any, policy: Policy, req: Request, facts: Facts) -> tuple[Vers
         nxt = next_minor(tags) if req.kind == "minor" else next_major(tags)
         if nxt.version.rc and nxt.version.rc > 1:
             raise NotReady(
-                [f"{nxt.version.base} already has release candidates on {policy.branch_for(nxt.version.line)}; "
-                 "use release.rc for the next one or release.final to promote"],
+                [
+                    f"{nxt.version.base} already has release candidates on {policy.branch_for(nxt.version.line)}; "
+                    "use release.rc for the next one or release.final to promote"
+                ],
                 req.kind,
             )
         return nxt.version, policy.branch_for(nxt.version.line), list(nxt.notes)
@@ -131,16 +141,28 @@ def make_plan(state: Any, policy: Policy, req: Request, facts: Facts) -> Plan:
     version, branch, notes = target(state, policy, req, facts)
     tags: TagSet = state.tagset
     tag = version.tag(policy.tag_pattern)
-    create_branch = req.kind in ("minor", "major") or bool(facts.resume and facts.resume.get("create_branch"))
+    create_branch = req.kind in ("minor", "major") or bool(
+        facts.resume and facts.resume.get("create_branch")
+    )
     recorded = (facts.resume or {}).get("commit")
-    base = (facts.resume or {}).get("base") or (facts.commit_sha if create_branch else "") or facts.local_tip
+    base = (
+        (facts.resume or {}).get("base")
+        or (facts.commit_sha if create_branch else "")
+        or facts.local_tip
+    )
     gates: list[Gate] = [
         g.clean_tree(state.dirty),
         *g.start_point(req.kind, state.branch, req.commit, facts, policy, branch),
-        g.in_sync(facts, policy, sync_branch=policy.main_branch if (create_branch and not facts.resume) else branch,
-                  create_branch=create_branch, recorded=recorded),
+        g.in_sync(
+            facts,
+            policy,
+            sync_branch=policy.main_branch if (create_branch and not facts.resume) else branch,
+            create_branch=create_branch,
+            recorded=recorded,
+        ),
         g.tag_is_new(tag, facts, policy, recorded),
         g.version_files(facts.version_file_errors),
+        g.npm_version(version, policy),
         g.release_owner(facts, policy),
     ]
     if req.kind == "patch":
@@ -157,13 +179,25 @@ def make_plan(state: Any, policy: Policy, req: Request, facts: Facts) -> Plan:
             gates.append(g.testing_window(w, facts.now, req.override))
             if req.override and w.is_open(facts.now):
                 plan_override = {"gate": "window", "reason": req.override, "who": facts.owner}
-        gates.append(g.promotion(facts.promotion_files or [], allowed_promotion_files(policy), branch, last_rc))
+        gates.append(
+            g.promotion(
+                facts.promotion_files or [], allowed_promotion_files(policy), branch, last_rc
+            )
+        )
 
-    plan = Plan(
-        kind=req.kind, version=version, tag=tag, branch=branch, base=base, create_branch=create_branch,
-        gates=gates, notes=notes, override=plan_override, window=window, last_rc=last_rc,
+    return Plan(
+        kind=req.kind,
+        version=version,
+        tag=tag,
+        branch=branch,
+        base=base,
+        create_branch=create_branch,
+        gates=gates,
+        notes=notes,
+        override=plan_override,
+        window=window,
+        last_rc=last_rc,
     )
-    return plan
 
 
 def allowed_promotion_files(policy: Policy) -> set[str]:

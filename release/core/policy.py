@@ -134,7 +134,9 @@ class Policy:
     supported_lines: int = 2
     eol_lines: list[str] = field(default_factory=list)
     allow_teams: bool = True
-    teams: dict[str, list[str]] = field(default_factory=dict)  # "@org/team" -> members (logins/e-mails)
+    teams: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # "@org/team" -> members (logins/e-mails)
     require_codeowners: bool = True
     dev_bump_on_main: bool = False
     milestone_gate: bool = True
@@ -158,7 +160,9 @@ class Policy:
         import re
 
         pat = re.escape(self.branch_pattern)
-        pat = pat.replace(re.escape("{major}"), r"(?P<major>\d+)").replace(re.escape("{minor}"), r"(?P<minor>\d+)")
+        pat = pat.replace(re.escape("{major}"), r"(?P<major>\d+)").replace(
+            re.escape("{minor}"), r"(?P<minor>\d+)"
+        )
         m = re.fullmatch(pat, branch)
         if not m:
             return None
@@ -193,7 +197,9 @@ def topo_order(packages: list[Package]) -> list[Package]:
             return
         if p.name in visiting:
             cycle = " -> ".join([*chain, p.name])
-            raise ConfigError(f"[tool.release].packages depends_on has a cycle: {cycle}", "remove one edge")
+            raise ConfigError(
+                f"[tool.release].packages depends_on has a cycle: {cycle}", "remove one edge"
+            )
         visiting.add(p.name)
         for dep in p.depends_on:
             if dep not in by_name:
@@ -227,7 +233,11 @@ def _describe(tp: Any) -> str:
         return f"a list of {_describe(inner).removeprefix('a ').removeprefix('an ')}s"
     if origin is dict:
         _, inner = typing.get_args(tp)
-        return "a table of strings" if inner is str else f"a table of {_describe(inner).removeprefix('a ')}"
+        return (
+            "a table of strings"
+            if inner is str
+            else f"a table of {_describe(inner).removeprefix('a ')}"
+        )
     if dataclasses.is_dataclass(tp):
         return "a table"
     return str(tp)
@@ -263,7 +273,9 @@ def _convert(value: Any, tp: Any, where: str) -> Any:
         if not isinstance(value, dict):
             raise bad
         if inner is str:
-            if not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value.values()):
+            if not all(
+                isinstance(v, (str, int)) and not isinstance(v, bool) for v in value.values()
+            ):
                 raise bad
             return {str(k): str(v) for k, v in value.items()}
         return {str(k): _convert(v, inner, f"{where}.{k}") for k, v in value.items()}
@@ -310,10 +322,13 @@ def _check_semantics(p: Policy) -> None:
         )
     for kind in p.rc_required:
         if kind not in KINDS:
-            raise ConfigError(f"[tool.release].rc_required has {kind!r}", f"expected some of {', '.join(KINDS)}")
+            raise ConfigError(
+                f"[tool.release].rc_required has {kind!r}", f"expected some of {', '.join(KINDS)}"
+            )
     if p.tests.evidence not in ("nox", "checks", "none"):
         raise ConfigError(
-            f"[tool.release].tests.evidence = {p.tests.evidence!r} is not valid", "expected nox, checks or none"
+            f"[tool.release].tests.evidence = {p.tests.evidence!r} is not valid",
+            "expected nox, checks or none",
         )
     if p.github_repo and p.github_repo.count("/") != 1:
         raise ConfigError(
@@ -323,18 +338,26 @@ def _check_semantics(p: Policy) -> None:
     for i, pkg in enumerate(p.packages):
         where = f"[tool.release].packages[{i}]"
         if not pkg.name:
-            raise ConfigError(f"{where} has no name", "add name = \"...\"")
+            raise ConfigError(f"{where} has no name", 'add name = "..."')
         if pkg.name in names:
-            raise ConfigError(f"{where} name {pkg.name!r} is used twice", "package names must be unique")
+            raise ConfigError(
+                f"{where} name {pkg.name!r} is used twice", "package names must be unique"
+            )
         names.add(pkg.name)
         if pkg.kind not in PACKAGE_KINDS:
-            raise ConfigError(f"{where}.kind = {pkg.kind!r} is not valid", f"expected one of {', '.join(PACKAGE_KINDS)}")
+            raise ConfigError(
+                f"{where}.kind = {pkg.kind!r} is not valid",
+                f"expected one of {', '.join(PACKAGE_KINDS)}",
+            )
         if pkg.kind == "docker" and not pkg.image:
-            raise ConfigError(f"{where} ({pkg.name}) is a docker package without image", "add image = \"repo/name\"")
+            raise ConfigError(
+                f"{where} ({pkg.name}) is a docker package without image", 'add image = "repo/name"'
+            )
     for ch_name in ("releases", "announcements"):
         ch = getattr(p.notify, ch_name)
         if ch is not None and ch.kind not in ("discord", "slack"):
             raise ConfigError(
-                f"[tool.release].notify.{ch_name}.kind = {ch.kind!r} is not valid", "expected discord or slack"
+                f"[tool.release].notify.{ch_name}.kind = {ch.kind!r} is not valid",
+                "expected discord or slack",
             )
     topo_order(p.packages)  # cycles and unknown depends_on

@@ -25,11 +25,20 @@ def _iso(ts: int | None) -> str | None:
     return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).date().isoformat()
 
 
-def _entry(name: str, last: TagInfo | None, every_days: int, now: int,
-           latest_days: int | None = None) -> dict[str, Any]:
+def _entry(
+    name: str, last: TagInfo | None, every_days: int, now: int, latest_days: int | None = None
+) -> dict[str, Any]:
     if last is None or not last.date:
-        return {"type": name, "last": None, "last_date": None, "due": None, "due_latest": None,
-                "overdue": False, "days_left": None, "status": "never"}
+        return {
+            "type": name,
+            "last": None,
+            "last_date": None,
+            "due": None,
+            "due_latest": None,
+            "overdue": False,
+            "days_left": None,
+            "status": "never",
+        }
     due = last.date + every_days * DAY
     latest = last.date + latest_days * DAY if latest_days else due
     overdue = now > latest
@@ -56,7 +65,9 @@ def _last(tags: list[TagInfo]) -> TagInfo | None:
     return max(dated, key=lambda t: (t.date, t.version or Version(0, 0, 0))) if dated else None
 
 
-def compute_schedule(tags: TagSet, policy: Policy, now: int, supported: list[str]) -> dict[str, Any]:
+def compute_schedule(
+    tags: TagSet, policy: Policy, now: int, supported: list[str]
+) -> dict[str, Any]:
     """Last release and next due date of major, minor, and patch for each supported line.
 
     A major X.0.0 also counts as the latest minor (it resets the minor clock). A line's patch clock
@@ -84,5 +95,7 @@ def compute_schedule(tags: TagSet, policy: Policy, now: int, supported: list[str
     return {
         "now": _iso(now),
         "rows": rows,
-        "overdue": [r["type"] + (f" {r['line']}" if "line" in r else "") for r in rows if r["overdue"]],
+        "overdue": [
+            r["type"] + (f" {r['line']}" if "line" in r else "") for r in rows if r["overdue"]
+        ],
     }

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from release.errors import VersionError
 from release.core.lines import supported_lines
 from release.core.policy import Policy
-from release.core.windows import DAY, window_for, window_kind
 from release.core.version import (
     TagSet,
     Version,
@@ -18,7 +16,8 @@ from release.core.version import (
     next_patch,
     next_rc,
 )
-
+from release.core.windows import DAY, window_for, window_kind
+from release.errors import VersionError
 
 
 def _try(fn, *args) -> dict[str, Any]:
@@ -93,7 +92,9 @@ def open_rcs(tags: TagSet, policy: Policy, now: int) -> list[dict[str, Any]]:
     return out
 
 
-def compute_status(state: Any, policy: Policy, now: int, schedule: dict[str, Any] | None = None) -> dict[str, Any]:
+def compute_status(
+    state: Any, policy: Policy, now: int, schedule: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Everything `release.status` shows, as one JSON-able object."""
     tags: TagSet = state.tagset
     branches = set(state.branches) | set(state.remote_branches)

@@ -111,6 +111,47 @@ class Version:
         return Version(self.major, self.minor, self.patch, n)
 
 
+def npm_version(version: Version) -> str:
+    """The SemVer 2 text npm receives (`0.4.0-rc.1`), checked with the `semver` library: it must
+    parse and mean the same version, or the release stops before anything is built."""
+    import semver
+
+    text = version.semver()
+    try:
+        parsed = semver.Version.parse(text)
+    except ValueError as exc:
+        raise VersionError(
+            f"{version} renders as {text!r} for npm, which is not SemVer ({exc})",
+            "use X.Y.Z or X.Y.ZrcN versions",
+        ) from None
+    back = Version(
+        parsed.major,
+        parsed.minor,
+        parsed.patch,
+        int(str(parsed.prerelease).split(".")[-1]) if parsed.prerelease else None,
+    )
+    if back != version or str(parsed) != text:
+        raise VersionError(
+            f"{version} renders as {text!r} for npm, which SemVer reads as {parsed}",
+            "use X.Y.Z or X.Y.ZrcN versions",
+        )
+    return text
+
+
+def from_npm(text: str | None) -> Version | None:
+    """A version an npm registry reports (SemVer), or None when it is not one of our releases."""
+    if not text:
+        return None
+    import semver
+
+    if not semver.Version.is_valid(text):
+        return None
+    try:
+        return Version.parse(text)
+    except VersionError:
+        return None
+
+
 def parse_line(text: str) -> tuple[int, int]:
     """Parse a line `X.Y` (also accepts `release-X.Y.x`-like text ending in X.Y or X.Y.x)."""
     m = re.search(r"(\d+)\.(\d+)(?:\.x)?$", text.strip())
@@ -263,19 +304,33 @@ class TagSet:
                 # A late RC of a released version: superseded, never reopens the version.
                 final = next(f for f in self.finals if f.version == v.base)
                 if t.date and final.date and t.date > final.date:
-                    self.anomalies.append(Anomaly(t.name, f"RC tagged after its final {final.name}"))
+                    self.anomalies.append(
+                        Anomaly(t.name, f"RC tagged after its final {final.name}")
+                    )
                 continue
             if v.patch != 0:
-                line_finals = [f.version for f in self.finals if f.version and f.version.line == v.line]
+                line_finals = [
+                    f.version for f in self.finals if f.version and f.version.line == v.line
+                ]
                 expected = max(line_finals).bump_patch() if line_finals else None
                 if v.base != expected:
                     self.anomalies.append(
-                        Anomaly(t.name, f"RC out of line (next patch of {v.line[0]}.{v.line[1]} is {expected or 'none'})")
+                        Anomaly(
+                            t.name,
+                            f"RC out of line (next patch of {v.line[0]}.{v.line[1]} is {expected or 'none'})",
+                        )
                     )
                 continue
-            if top is not None and v.base > top and v.base not in (top.bump_minor(), top.bump_major()):
+            if (
+                top is not None
+                and v.base > top
+                and v.base not in (top.bump_minor(), top.bump_major())
+            ):
                 self.anomalies.append(
-                    Anomaly(t.name, f"RC ahead of the next minor/major ({top.bump_minor()} / {top.bump_major()})")
+                    Anomaly(
+                        t.name,
+                        f"RC ahead of the next minor/major ({top.bump_minor()} / {top.bump_major()})",
+                    )
                 )
 
 
@@ -339,16 +394,23 @@ def open_base_for(tags: TagSet, line: tuple[int, int] | None) -> Version:
         if base in bases:
             return base
         if tags.has_final(base):
-            raise VersionError(f"line {line_str(line)} is already final ({base})", "use release.patch")
+            raise VersionError(
+                f"line {line_str(line)} is already final ({base})", "use release.patch"
+            )
         raise VersionError(
-            f"line {line_str(line)} has no release candidate", "start it with release.minor or release.major"
+            f"line {line_str(line)} has no release candidate",
+            "start it with release.minor or release.major",
         )
     if len(bases) == 1:
         return bases[0]
     if not bases:
-        raise VersionError("no release candidate is open", "start one with release.minor or release.major")
+        raise VersionError(
+            "no release candidate is open", "start one with release.minor or release.major"
+        )
     names = ", ".join(str(b) for b in bases)
-    raise VersionError(f"several release candidates are open ({names})", "run from the release branch")
+    raise VersionError(
+        f"several release candidates are open ({names})", "run from the release branch"
+    )
 
 
 def next_rc(tags: TagSet, line: tuple[int, int] | None = None) -> Next:

@@ -43,6 +43,7 @@ class DevVersion:
     def __str__(self) -> str:
         return self.pep440()
 
+
 _PY_VERSION = re.compile(r"""^(__version__\s*(?::\s*str\s*)?=\s*)(['"])([^'"]*)(['"])""", re.M)
 _DEP_KEYS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
 
@@ -58,10 +59,12 @@ def version_in_text(name: str, text: str, path: str = "") -> str:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno})", "fix the file") from None
+            raise ConfigError(
+                f"{path} is not valid JSON ({exc.msg} at line {exc.lineno})", "fix the file"
+            ) from None
         v = data.get("version") if isinstance(data, dict) else None
         if not isinstance(v, str) or not v:
-            raise ConfigError(f"{path} has no \"version\" field", "add one, e.g. \"version\": \"0.0.0\"")
+            raise ConfigError(f'{path} has no "version" field', 'add one, e.g. "version": "0.0.0"')
         return v
     if name.endswith(".toml"):
         import tomlkit
@@ -74,15 +77,17 @@ def version_in_text(name: str, text: str, path: str = "") -> str:
         v = project.get("version") if project is not None else None
         if not v:
             raise ConfigError(
-                f"{path} has no [project].version", "set a static version, e.g. version = \"0.0.0\""
+                f"{path} has no [project].version", 'set a static version, e.g. version = "0.0.0"'
             )
         return str(v)
     if name.endswith(".py"):
         m = _PY_VERSION.search(text)
         if not m:
-            raise ConfigError(f"{path} has no __version__ = \"...\" line", "add one")
+            raise ConfigError(f'{path} has no __version__ = "..." line', "add one")
         return m.group(3)
-    raise ConfigError(f"{path}: unsupported version file type", "use pyproject.toml, *.py or package.json")
+    raise ConfigError(
+        f"{path}: unsupported version file type", "use pyproject.toml, *.py or package.json"
+    )
 
 
 def render_file(name: str, text: str, version: Renderable, pins: list[str]) -> str:
@@ -118,9 +123,13 @@ def render_file(name: str, text: str, version: Renderable, pins: list[str]) -> s
         return tomlkit.dumps(doc)
     if name.endswith(".py"):
         if not _PY_VERSION.search(text):
-            raise ConfigError(f"{name} has no __version__ = \"...\" line", "add one")
-        return _PY_VERSION.sub(lambda m: f"{m.group(1)}{m.group(2)}{version.pep440()}{m.group(4)}", text, count=1)
-    raise ConfigError(f"{name}: unsupported version file type", "use pyproject.toml, *.py or package.json")
+            raise ConfigError(f'{name} has no __version__ = "..." line', "add one")
+        return _PY_VERSION.sub(
+            lambda m: f"{m.group(1)}{m.group(2)}{version.pep440()}{m.group(4)}", text, count=1
+        )
+    raise ConfigError(
+        f"{name}: unsupported version file type", "use pyproject.toml, *.py or package.json"
+    )
 
 
 def _canon(name: str) -> str:

@@ -19,7 +19,7 @@ DAY = 86400
 
 
 def window_kind(version: Version) -> str:
-    """"major" for X.0.0 (and its RCs), else "minor": which window applies."""
+    """ "major" for X.0.0 (and its RCs), else "minor": which window applies."""
     return "major" if version.minor == 0 and version.patch == 0 else "minor"
 
 
@@ -65,30 +65,44 @@ class Window:
         return now < self.end
 
     def as_dict(self) -> dict[str, object]:
-        d: dict[str, object] = {"rc1": self.rc1, "rc1_date": self.start_date, "start": self.start,
-                                "source": self.source, "days": self.days, "ends": self.end_date,
-                                "ends_at": utc(self.end)}
+        d: dict[str, object] = {
+            "rc1": self.rc1,
+            "rc1_date": self.start_date,
+            "start": self.start,
+            "source": self.source,
+            "days": self.days,
+            "ends": self.end_date,
+            "ends_at": utc(self.end),
+        }
         if self.advised_end:
             d["advised_days"] = self.advised_days
             d["advised_ends"] = utc_date(self.advised_end)
         return d
 
 
-def window_for(version: Version, policy: Policy, tags: TagSet, now: int | None = None) -> Window | None:
+def window_for(
+    version: Version, policy: Policy, tags: TagSet, now: int | None = None
+) -> Window | None:
     """The testing window of `version`'s base (`X.Y.0`), or None when no RC of it is known.
 
     `now` is the start when no RC of the base is tagged yet (rc1 is being released now)."""
     base = version.base
     kind = window_kind(base)
     days = policy.window_days(kind)
-    advised = policy.windows.major_advised if kind == "major" and policy.windows.major_advised > days else None
+    advised = (
+        policy.windows.major_advised
+        if kind == "major" and policy.windows.major_advised > days
+        else None
+    )
     dated = [t for t in tags.rcs_of(base) if t.date]
     rc1 = next((t for t in dated if t.version is not None and t.version.rc == 1), None)
     if rc1 is not None:
         return Window(base, kind, rc1.name, days, rc1.date, "rc1 tag", advised)
     if dated:
         first = min(dated, key=lambda t: t.date)
-        return Window(base, kind, first.name, days, first.date, "earliest RC tag (rc1 has no tag)", advised)
+        return Window(
+            base, kind, first.name, days, first.date, "earliest RC tag (rc1 has no tag)", advised
+        )
     if now is not None:
         return Window(base, kind, "", days, now, "now", advised)
     return None

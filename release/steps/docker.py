@@ -26,20 +26,20 @@ from release.adapters.docker import (
     version_of_label,
 )
 from release.core.latest import docker_tags, moved_on
-from release.engine import BaseStep, Probe
-from release.errors import ConfigError, ReleaseError
 from release.core.policy import Package, Policy
 from release.core.version import Version
-
+from release.engine import BaseStep, Probe
+from release.errors import ConfigError, ReleaseError
+from release.world import World
 
 # ---- steps -------------------------------------------------------------------------------------
 
 
-def _docker(world: Any) -> DockerCLI:
+def _docker(world: World) -> DockerCLI:
     return world.service("docker", lambda: DockerCLI(world.env))
 
 
-def _registry(world: Any, endpoint: Endpoint) -> Registry:
+def _registry(world: World, endpoint: Endpoint) -> Registry:
     return world.service(f"docker-registry:{endpoint.api}", lambda: Registry(endpoint, world.env))
 
 
@@ -53,10 +53,10 @@ class _ImageStep(BaseStep):
         self.ref = image_ref(pkg, self.endpoint)
         self.vtag = version.docker_tag()
 
-    def _recorded_digest(self, world: Any, tag: str) -> str:
+    def _recorded_digest(self, world: World, tag: str) -> str:
         return (world.journal.facts(f"push:{self.pkg.name}").get("digests") or {}).get(tag, "")
 
-    def _registry_holds_ours(self, world: Any, m: Manifest, commit: str) -> tuple[bool, str]:
+    def _registry_holds_ours(self, world: World, m: Manifest, commit: str) -> tuple[bool, str]:
         """Is the version tag in the registry this release's image? (yes, why-not)."""
         if self._recorded_digest(world, self.vtag) == m.digest:
             return True, ""
@@ -86,50 +86,84 @@ class BuildImage(_ImageStep):
         context, dockerfile = export_paths(self.pkg)
         return f"Build image {self.ref}:{self.vtag} from the release commit ({dockerfile}, context {context})"
 
-    def probe(self, world: Any) -> Probe:
+    def probe(self, world: World) -> Probe:
         commit = world.release_commit
         m = _registry(world, self.endpoint).manifest(self.repo, self.vtag)
         if m is not None:
             ours, why = self._registry_holds_ours(world, m, commit)
             if not ours:
-                return Probe.clash(f"registry already holds {self.ref}:{self.vtag} ({m.digest}): {why}; "
-                                   "tags are immutable", registry_digest=m.digest)
-            return Probe.yes(f"{self.ref}:{self.vtag} is already in the registry ({m.digest[:19]})",
-                             image=self.ref, image_id=m.identity, source="registry", revision=commit)
+                return Probe.clash(
+                    f"registry already holds {self.ref}:{self.vtag} ({m.digest}): {why}; "
+                    "tags are immutable",
+                    registry_digest=m.digest,
+                )
+            return Probe.yes(
+                f"{self.ref}:{self.vtag} is already in the registry ({m.digest[:19]})",
+                image=self.ref,
+                image_id=m.identity,
+                source="registry",
+                revision=commit,
+            )
         local = _docker(world).image(f"{self.ref}:{self.vtag}")
         if local is not None and commit and local[1].get(LABEL_REVISION) == commit:
-            return Probe.yes(f"image {self.ref}:{self.vtag} is built from {commit[:12]}",
-                             image=self.ref, image_id=local[0], source="local", revision=commit)
+            return Probe.yes(
+                f"image {self.ref}:{self.vtag} is built from {commit[:12]}",
+                image=self.ref,
+                image_id=local[0],
+                source="local",
+                revision=commit,
+            )
         if not commit:
             return Probe.no("the release commit is not known yet (it is built once tagged)")
         return Probe.no(f"image {self.ref}:{self.vtag} not built yet")
 
-    def apply(self, world: Any) -> dict[str, Any]:
+    def apply(self, world: World) -> dict[str, Any]:
         commit = world.release_commit
         if not commit:
-            raise ReleaseError(f"{self.name}: no release commit to build from",
-                               "run the commit and tag steps first")
+            raise ReleaseError(
+                f"{self.name}: no release commit to build from",
+                "run the commit and tag steps first",
+            )
         context, dockerfile = export_paths(self.pkg)
         root = Path(world.work_dir) / "docker" / self.pkg.slug
         export_tree(world.repo, commit, [context, dockerfile], root, self.pkg.slug)
         if not (root / dockerfile).is_file():
-            raise ConfigError(f"package {self.pkg.name!r}: {dockerfile} does not exist at {commit[:12]}",
-                              "fix [tool.release].packages dockerfile/path")
+            raise ConfigError(
+                f"package {self.pkg.name!r}: {dockerfile} does not exist at {commit[:12]}",
+                "fix [tool.release].packages dockerfile/path",
+            )
         if not (root / context).is_dir():
-            raise ConfigError(f"package {self.pkg.name!r}: context {context} is not a directory at "
-                              f"{commit[:12]}", "fix [tool.release].packages context/path")
+            raise ConfigError(
+                f"package {self.pkg.name!r}: context {context} is not a directory at {commit[:12]}",
+                "fix [tool.release].packages context/path",
+            )
         docker = _docker(world)
         tags = docker_tags(self.version, world.is_latest)
         labels = {LABEL_REVISION: commit, LABEL_VERSION: self.version.pep440()}
-        argv = build_argv(self.ref, tags, root / context, root / dockerfile,
-                          render_build_args(self.pkg, self.version), labels,
-                          self.pkg.network or docker.network)
+        argv = build_argv(
+            self.ref,
+            tags,
+            root / context,
+            root / dockerfile,
+            render_build_args(self.pkg, self.version),
+            labels,
+            self.pkg.network or docker.network,
+        )
         docker.build(argv, cwd=root)
         local = docker.image(f"{self.ref}:{self.vtag}")
         if local is None:
-            raise ReleaseError(f"{self.name}: docker build finished but {self.ref}:{self.vtag} is missing")
-        return {"image": self.ref, "tags": tags, "image_id": local[0], "revision": commit,
-                "dockerfile": dockerfile, "context": context, "source": "built"}
+            raise ReleaseError(
+                f"{self.name}: docker build finished but {self.ref}:{self.vtag} is missing"
+            )
+        return {
+            "image": self.ref,
+            "tags": tags,
+            "image_id": local[0],
+            "revision": commit,
+            "dockerfile": dockerfile,
+            "context": context,
+            "source": "built",
+        }
 
 
 class PushImage(_ImageStep):
@@ -146,7 +180,7 @@ class PushImage(_ImageStep):
         extra = "an RC never moves latest" if self.version.is_rc else "and latest if highest final"
         return f"Push {self.ref}:{self.vtag} ({extra}); record and verify the digest"
 
-    def _expected_identity(self, world: Any) -> str:
+    def _expected_identity(self, world: World) -> str:
         built = world.journal.facts(f"image:{self.pkg.name}").get("image_id", "")
         if built:
             return built
@@ -156,7 +190,7 @@ class PushImage(_ImageStep):
             return local[0]
         return ""
 
-    def _latest(self, world: Any, version_digest: str) -> tuple[str, str]:
+    def _latest(self, world: World, version_digest: str) -> tuple[str, str]:
         """State of `latest` for this release: ("ours" | "left" | "move", detail).
 
         "ours": it points at the version's digest; "left": it is not ours to move (not the
@@ -175,7 +209,7 @@ class PushImage(_ImageStep):
             return "left", f"latest stays at the higher {held}"
         return "move", f"latest points at {cur.digest[:19]}" + (f" ({held})" if held else "")
 
-    def probe(self, world: Any) -> Probe:
+    def probe(self, world: World) -> Probe:
         reg = _registry(world, self.endpoint)
         m = reg.manifest(self.repo, self.vtag)
         if m is None:
@@ -187,12 +221,16 @@ class PushImage(_ImageStep):
                 return Probe.clash(
                     f"registry holds {self.ref}:{self.vtag} as {m.digest} (image {m.identity[:19]}), "
                     f"not the image built for this release ({expected[:19]}); tags are immutable",
-                    registry_digest=m.digest)
+                    registry_digest=m.digest,
+                )
             if not expected:
                 ours, why = self._registry_holds_ours(world, m, world.release_commit)
                 if not ours:
-                    return Probe.clash(f"registry holds {self.ref}:{self.vtag} ({m.digest}): {why}; "
-                                       "tags are immutable", registry_digest=m.digest)
+                    return Probe.clash(
+                        f"registry holds {self.ref}:{self.vtag} ({m.digest}): {why}; "
+                        "tags are immutable",
+                        registry_digest=m.digest,
+                    )
         state, latest = self._latest(world, m.digest)
         digests = {self.vtag: m.digest}
         if state == "ours":
@@ -202,7 +240,7 @@ class PushImage(_ImageStep):
             return Probe.no(f"{self.vtag} is in the registry; {latest}", **facts)
         return Probe.yes(f"{self.ref}:{self.vtag} = {m.digest[:19]}; {latest}", **facts)
 
-    def apply(self, world: Any) -> dict[str, Any]:
+    def apply(self, world: World) -> dict[str, Any]:
         docker = _docker(world)
         reg = _registry(world, self.endpoint)
         source = f"{self.ref}:{self.vtag}"
@@ -210,8 +248,10 @@ class PushImage(_ImageStep):
         m = reg.manifest(self.repo, self.vtag)
         if m is None:
             if docker.image(source) is None:
-                raise ReleaseError(f"{self.name}: image {source} is not built here",
-                                   f"re-run so image:{self.pkg.name} builds it")
+                raise ReleaseError(
+                    f"{self.name}: image {source} is not built here",
+                    f"re-run so image:{self.pkg.name} builds it",
+                )
             pushed[self.vtag] = docker.push(source) or self._served(reg, self.vtag)
         else:
             pushed[self.vtag] = m.digest
@@ -228,7 +268,7 @@ class PushImage(_ImageStep):
         m = reg.manifest(self.repo, tag)
         return m.digest if m else ""
 
-    def verify(self, world: Any) -> Probe:
+    def verify(self, world: World) -> Probe:
         if not self._pushed:
             return self.probe(world)
         reg = _registry(world, self.endpoint)
@@ -239,13 +279,19 @@ class PushImage(_ImageStep):
             if not m:
                 return Probe.no(f"registry does not serve {self.ref}:{tag} after the push")
             if digest and m.digest != digest:
-                return Probe.no(f"registry serves {m.digest} for {self.ref}:{tag}, "
-                                f"the push reported {digest}")
+                return Probe.no(
+                    f"registry serves {m.digest} for {self.ref}:{tag}, the push reported {digest}"
+                )
         after = self.probe(world)
         if after.conflict or not after.done:
             return after
-        return Probe.yes(after.detail, image=self.ref, digest=served[self.vtag], digests=served,
-                         image_id=after.facts.get("image_id", ""))
+        return Probe.yes(
+            after.detail,
+            image=self.ref,
+            digest=served[self.vtag],
+            digests=served,
+            image_id=after.facts.get("image_id", ""),
+        )
 
 
 def export_tree(repo: Any, commit: str, paths: list[str], dest: Path, name: str) -> None:
@@ -257,10 +303,13 @@ def export_tree(repo: Any, commit: str, paths: list[str], dest: Path, name: str)
         specs = ["."]
     for spec in specs:
         if spec != "." and not repo.git("cat-file", "-e", f"{commit}:{spec}", check=False).ok:
-            raise ConfigError(f"package {name!r}: {spec} does not exist at {commit[:12]}",
-                              "fix [tool.release].packages path/context/dockerfile, or tag a commit "
-                              "that has it")
-    archive_into(repo, commit, specs, dest, name, "fix [tool.release].packages path/context/dockerfile")
+            raise ConfigError(
+                f"package {name!r}: {spec} does not exist at {commit[:12]}",
+                "fix [tool.release].packages path/context/dockerfile, or tag a commit that has it",
+            )
+    archive_into(
+        repo, commit, specs, dest, name, "fix [tool.release].packages path/context/dockerfile"
+    )
 
 
 # ---- plan hooks --------------------------------------------------------------------------------
@@ -270,12 +319,12 @@ def docker_packages(policy: Policy) -> list[Package]:
     return [p for p in policy.publish_order() if p.kind == "docker"]
 
 
-def image_steps(policy: Policy, version: Version) -> list[BaseStep]:
+def image_steps(policy: Policy, version: Version) -> list[BuildImage]:
     """`image:<name>` for every docker package, in dependency order."""
     return [BuildImage(policy, p, version) for p in docker_packages(policy)]
 
 
-def push_steps(policy: Policy, version: Version) -> list[BaseStep]:
+def push_steps(policy: Policy, version: Version) -> list[PushImage]:
     """`push:<name>` for every docker package, in dependency order."""
     return [PushImage(policy, p, version) for p in docker_packages(policy)]
 
@@ -285,9 +334,13 @@ def push_steps(policy: Policy, version: Version) -> list[BaseStep]:
 Difference = tuple[str, str, str]  # (item, expected, actual)
 
 
-def verify(policy: Policy, version: Version, facts: Mapping[str, Mapping[str, Any]],
-           env: Mapping[str, str] | None = None,
-           registry: Callable[[Endpoint], Registry] | None = None) -> list[Difference]:
+def verify(
+    policy: Policy,
+    version: Version,
+    facts: Mapping[str, Mapping[str, Any]],
+    env: Mapping[str, str] | None = None,
+    registry: Callable[[Endpoint], Registry] | None = None,
+) -> list[Difference]:
     """Re-check a release's images against its journal facts: every recorded tag must still
     serve the recorded digest (`latest` may have moved on to a higher final)."""
     if not docker_packages(policy):
@@ -302,8 +355,13 @@ def verify(policy: Policy, version: Version, facts: Mapping[str, Mapping[str, An
         digests = dict(pushed.get("digests") or {})
         if vtag not in digests:
             m = reg.manifest(repo, vtag)
-            diffs.append((f"image {ref}:{vtag}", "a pushed digest in the journal",
-                          f"no record (registry: {m.digest if m else 'missing'})"))
+            diffs.append(
+                (
+                    f"image {ref}:{vtag}",
+                    "a pushed digest in the journal",
+                    f"no record (registry: {m.digest if m else 'missing'})",
+                )
+            )
             continue
         for tag, digest in sorted(digests.items()):
             m = reg.manifest(repo, tag)
@@ -317,6 +375,6 @@ def verify(policy: Policy, version: Version, facts: Mapping[str, Mapping[str, An
     return diffs
 
 
-def verify_world(world: Any) -> list[Difference]:
+def verify_world(world: World) -> list[Difference]:
     """`verify` for a World (policy, version, journal and env from it)."""
     return verify(world.policy, world.version, world.journal.all_facts(), env=world.env)

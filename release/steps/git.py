@@ -8,15 +8,15 @@ any moment leaves either no commit or a whole one on the branch.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
+from release.adapters.files import write_version
+from release.core.plan import allowed_promotion_files, version_file_paths
+from release.core.versionfiles import render_file, rendering, version_in_text
 from release.engine import BaseStep, Probe
 from release.errors import ConflictError, GitError, ReleaseError
-from release.core.plan import allowed_promotion_files, version_file_paths
-from release.adapters.files import write_version
-from release.core.versionfiles import render_file, rendering, version_in_text
+from release.world import World
 
 
 def changelog_mentions(text: str | None, version: str) -> bool:
@@ -35,15 +35,19 @@ class BranchStep(BaseStep):
         self.base = base
         self.text = f"Create branch {branch} at {base[:12]}"
 
-    def probe(self, world: Any) -> Probe:
+    def probe(self, world: World) -> Probe:
         sha = world.repo.rev(f"refs/heads/{self.branch}")
         if sha is None:
             return Probe.no()
         if sha == self.base or world.repo.is_ancestor(self.base, sha):
-            return Probe.yes(f"{self.branch} exists at {sha[:12]}", branch=self.branch, base=self.base)
-        return Probe.clash(f"branch {self.branch} already exists at {sha[:12]}, which does not contain {self.base[:12]}")
+            return Probe.yes(
+                f"{self.branch} exists at {sha[:12]}", branch=self.branch, base=self.base
+            )
+        return Probe.clash(
+            f"branch {self.branch} already exists at {sha[:12]}, which does not contain {self.base[:12]}"
+        )
 
-    def apply(self, world: Any) -> dict[str, Any]:
+    def apply(self, world: World) -> dict[str, Any]:
         world.repo.create_branch(self.branch, self.base)
         return {"branch": self.branch, "base": self.base}
 
@@ -59,10 +63,13 @@ class CommitStep(BaseStep):
         self.text = f"Commit version files and changelog on {branch}"
 
     # -- what the release commit must contain ------------------------------------------------------
-    def _expected(self, world: Any) -> list[tuple[str, str, list[str]]]:
-        return [(path, rendering(path, world.version), pins) for path, pins in version_file_paths(world.policy)]
+    def _expected(self, world: World) -> list[tuple[str, str, list[str]]]:
+        return [
+            (path, rendering(path, world.version), pins)
+            for path, pins in version_file_paths(world.policy)
+        ]
 
-    def _matches(self, world: Any, sha: str) -> tuple[bool, str]:
+    def _matches(self, world: World, sha: str) -> tuple[bool, str]:
         for path, want, _pins in self._expected(world):
             text = world.repo.show_file(sha, path)
             if text is None:
@@ -78,7 +85,7 @@ class CommitStep(BaseStep):
             return False, f"{world.policy.changelog} has no {world.version} section"
         return True, ""
 
-    def probe(self, world: Any) -> Probe:
+    def probe(self, world: World) -> Probe:
         tagged = world.repo.tag_commit(world.tag)
         if tagged:
             return Probe.yes(f"{world.tag} already marks {tagged[:12]}", sha=tagged)
@@ -93,7 +100,7 @@ class CommitStep(BaseStep):
             return Probe.yes(f"{self.branch} tip {tip[:12]} already holds {world.version}", sha=tip)
         return Probe.no(why)
 
-    def apply(self, world: Any) -> dict[str, Any]:
+    def apply(self, world: World) -> dict[str, Any]:
         def write(tree: Path) -> list[str]:
             changed = []
             for path, _want, pins in self._expected(world):
@@ -103,11 +110,13 @@ class CommitStep(BaseStep):
                 changed.append(world.policy.changelog)
             return changed
 
-        sha, tip, changed = commit_on_branch(world, self.branch, write, f"chore(release): {world.tag}")
+        sha, tip, changed = commit_on_branch(
+            world, self.branch, write, f"chore(release): {world.tag}"
+        )
         world.journal.record(self.name, "applied", {"sha": sha, "parent": tip, "files": changed})
         return {"sha": sha, "parent": tip, "files": changed}
 
-    def verify(self, world: Any) -> Probe:
+    def verify(self, world: World) -> Probe:
         seen = self.probe(world)
         if not seen.done or not self.promote_from:
             return seen
@@ -116,9 +125,11 @@ class CommitStep(BaseStep):
             return Probe.clash(proof)
         return Probe.yes(seen.detail, promoted_from=self.promote_from, **seen.facts)
 
-    def prove_promotion(self, world: Any, sha: str) -> str:
+    def prove_promotion(self, world: World, sha: str) -> str:
         """'' when the final differs from the last RC only in version files and the changelog."""
         repo = world.repo
+        if not self.promote_from:
+            return ""
         rc_commit = repo.tag_commit(self.promote_from)
         if rc_commit is None:
             return f"{self.promote_from} does not exist"
@@ -126,7 +137,9 @@ class CommitStep(BaseStep):
         files = repo.changed_files(rc_commit, sha)
         extra = [f for f in files if f not in allowed]
         if extra:
-            return f"final differs from {self.promote_from} beyond version files: {', '.join(extra)}"
+            return (
+                f"final differs from {self.promote_from} beyond version files: {', '.join(extra)}"
+            )
         for path, _want, pins in self._expected(world):
             if path not in files:
                 continue
@@ -137,7 +150,9 @@ class CommitStep(BaseStep):
         return ""
 
 
-def commit_on_branch(world: Any, branch: str, write: Any, message: str) -> tuple[str, str, list[str]]:
+def commit_on_branch(
+    world: World, branch: str, write: Any, message: str
+) -> tuple[str, str, list[str]]:
     """Commit what `write(tree)` changes on top of `branch`, in a detached worktree, then move the
     branch (fast-forward the user's checkout when it is on it). Returns (sha, parent, files)."""
     repo = world.repo
@@ -145,9 +160,9 @@ def commit_on_branch(world: Any, branch: str, write: Any, message: str) -> tuple
     if tip is None:
         raise GitError(f"branch {branch} does not exist", "re-run to create it")
     tree = world.work_dir / "tree"
-    _remove_worktree(repo, tree)
+    repo.worktree_remove(tree)
     tree.parent.mkdir(parents=True, exist_ok=True)
-    repo.git("worktree", "add", "-q", "--detach", str(tree), tip)
+    repo.worktree_add(tree, tip)
     try:
         changed = write(tree)
         if not changed:
@@ -156,16 +171,16 @@ def commit_on_branch(world: Any, branch: str, write: Any, message: str) -> tuple
 
         sha = GitRepo(tree, repo.remote).commit_files(changed, message)
     finally:
-        _remove_worktree(repo, tree)
+        repo.worktree_remove(tree)
     current = repo.git("symbolic-ref", "-q", "--short", "HEAD", check=False).stdout.strip()
     if current == branch:
-        repo.git("merge", "-q", "--ff-only", sha)
+        repo.fast_forward(sha)
     else:
-        repo.git("update-ref", f"refs/heads/{branch}", sha, tip)
+        repo.move_branch(branch, sha, tip)
     return sha, tip, changed
 
 
-def _update_changelog(path: Path, world: Any) -> bool:
+def _update_changelog(path: Path, world: World) -> bool:
     """Insert the release section (via release.changelog when present); True when changed."""
     notes = world.notes
     if notes is not None:
@@ -178,24 +193,17 @@ def _update_changelog(path: Path, world: Any) -> bool:
     section = f"## [{world.version}] - {_today(world)}\n\n- Release {world.tag}.\n"
     marker = re.search(r"^## \[Unreleased\].*\n", text, re.M)
     if marker:
-        text = text[: marker.end()] + "\n" + section + "\n" + text[marker.end():].lstrip("\n")
+        text = text[: marker.end()] + "\n" + section + "\n" + text[marker.end() :].lstrip("\n")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text, encoding="utf-8")
     return True
 
 
-def _today(world: Any) -> str:
+def _today(world: World) -> str:
     import datetime as dt
 
     return dt.datetime.fromtimestamp(world.now, dt.timezone.utc).date().isoformat()
-
-
-def _remove_worktree(repo: Any, tree: Path) -> None:
-    if tree.exists():
-        repo.git("worktree", "remove", "--force", str(tree), check=False)
-        shutil.rmtree(tree, ignore_errors=True)
-    repo.git("worktree", "prune", check=False)
 
 
 class TagStep(BaseStep):
@@ -207,16 +215,18 @@ class TagStep(BaseStep):
         self.tag = tag
         self.text = f"Tag {tag} (annotated)"
 
-    def probe(self, world: Any) -> Probe:
+    def probe(self, world: World) -> Probe:
         at = world.repo.tag_commit(self.tag)
         want = world.release_commit
         if at is None:
             return Probe.no()
         if want and at != want:
-            return Probe.clash(f"tag {self.tag} exists at {at[:12]}, not at the release commit {want[:12]}")
+            return Probe.clash(
+                f"tag {self.tag} exists at {at[:12]}, not at the release commit {want[:12]}"
+            )
         return Probe.yes(f"{self.tag} at {at[:12]}", commit=at, **self._window(world))
 
-    def _window(self, world: Any) -> dict[str, Any]:
+    def _window(self, world: World) -> dict[str, Any]:
         if world.version.rc != 1:
             return {}
         from release.core.windows import window_for
@@ -226,7 +236,7 @@ class TagStep(BaseStep):
             return {}
         return {"window_start": w.start, "window_days": w.days, "window_ends": w.end}
 
-    def apply(self, world: Any) -> dict[str, Any]:
+    def apply(self, world: World) -> dict[str, Any]:
         sha = world.release_commit
         if not sha:
             raise GitError("no release commit to tag", "re-run to make it")
@@ -246,25 +256,40 @@ class PushStep(BaseStep):
         self.tag = tag
         self.text = f"Push {branch} and {tag} to origin"
 
-    def probe(self, world: Any) -> Probe:
+    def probe(self, world: World) -> Probe:
         refs = world.repo.remote_refs(f"refs/heads/{self.branch}", f"refs/tags/{self.tag}")
         want = world.release_commit
         at_tag = refs.get(f"refs/tags/{self.tag}")
         at_branch = refs.get(f"refs/heads/{self.branch}")
         if at_tag and want and at_tag != want:
             return Probe.clash(f"origin has {self.tag} at {at_tag[:12]}, not at {want[:12]}")
-        branch_ok = bool(at_branch) and bool(want) and (
-            at_branch == want or world.repo.rev(at_branch) is not None and world.repo.is_ancestor(want, at_branch)
+        branch_ok = bool(
+            at_branch
+            and want
+            and (
+                at_branch == want
+                or (
+                    world.repo.rev(at_branch) is not None
+                    and world.repo.is_ancestor(want, at_branch)
+                )
+            )
         )
         if at_tag and branch_ok:
-            return Probe.yes(f"origin has {self.tag} and {self.branch}", remote_tag=at_tag, remote_branch=at_branch)
+            return Probe.yes(
+                f"origin has {self.tag} and {self.branch}",
+                remote_tag=at_tag,
+                remote_branch=at_branch,
+            )
         return Probe.no()
 
-    def apply(self, world: Any) -> dict[str, Any]:
+    def apply(self, world: World) -> dict[str, Any]:
         if not world.release_commit:
             raise ConflictError("no release commit to push", "re-run to make it")
-        world.repo.push(f"refs/heads/{self.branch}:refs/heads/{self.branch}",
-                        f"refs/tags/{self.tag}:refs/tags/{self.tag}", atomic=True)
+        world.repo.push(
+            f"refs/heads/{self.branch}:refs/heads/{self.branch}",
+            f"refs/tags/{self.tag}:refs/tags/{self.tag}",
+            atomic=True,
+        )
         return {"pushed": [self.branch, self.tag]}
 
 
@@ -281,17 +306,19 @@ class DevBumpStep(BaseStep):
         self.dev = DevVersion(major, minor)
         self.text = f"Move {main} to the development version {self.dev} and push it"
 
-    def _holds(self, world: Any, sha: str) -> bool:
+    def _holds(self, world: World, sha: str) -> bool:
         for path, _pins in version_file_paths(world.policy):
             text = world.repo.show_file(sha, path)
             try:
-                if text is None or version_in_text(Path(path).name, text, path) != rendering(path, self.dev):
+                if text is None or version_in_text(Path(path).name, text, path) != rendering(
+                    path, self.dev
+                ):
                     return False
             except ReleaseError:
                 return False
         return True
 
-    def probe(self, world: Any) -> Probe:
+    def probe(self, world: World) -> Probe:
         if not version_file_paths(world.policy):
             return Probe.skipped("no version files configured")
         at_origin = world.repo.remote_refs(f"refs/heads/{self.main}").get(f"refs/heads/{self.main}")
@@ -299,17 +326,25 @@ class DevBumpStep(BaseStep):
             return Probe.yes(f"{self.main} on origin is at {self.dev}", sha=at_origin)
         return Probe.no()
 
-    def apply(self, world: Any) -> dict[str, Any]:
+    def apply(self, world: World) -> dict[str, Any]:
         local = world.repo.rev(f"refs/heads/{self.main}") or ""
         if local and self._holds(world, local):
             sha = local  # committed by an earlier, interrupted run: only the push is left
         else:
-            def write(tree: Path) -> list[str]:
-                return [path for path, _pins in version_file_paths(world.policy)
-                        if write_version(tree / path, self.dev, [])]
 
-            sha, _tip, _files = commit_on_branch(world, self.main, write,
-                                                 f"chore: open {self.dev.major}.{self.dev.minor} development")
+            def write(tree: Path) -> list[str]:
+                return [
+                    path
+                    for path, _pins in version_file_paths(world.policy)
+                    if write_version(tree / path, self.dev, [])
+                ]
+
+            sha, _tip, _files = commit_on_branch(
+                world,
+                self.main,
+                write,
+                f"chore: open {self.dev.major}.{self.dev.minor} development",
+            )
         world.repo.push(f"refs/heads/{self.main}:refs/heads/{self.main}")
         return {"sha": sha, "dev_version": str(self.dev)}
 

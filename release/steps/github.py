@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from release.core.latest import github_make_latest
-from release.engine import BaseStep, Probe
-from release.errors import ConflictError, NotReady, ReleaseError
 from release.core.milestones import milestone_title, next_title
 from release.core.policy import Policy, Workflow
 from release.core.version import Version
+from release.engine import BaseStep, Probe
+from release.errors import ConflictError, NotReady, ReleaseError
+from release.world import World
 
 CI_TIMEOUT_S = 1800.0  # how long gate:ci waits for pending checks
 CI_POLL_S = 30.0
@@ -34,11 +35,13 @@ RUN_POLL_S = 15.0
 FIND_RUN_TRIES = 10  # after a dispatch without a run id: list runs this many times
 
 
-def client(world: Any) -> Any:
+def client(world: World) -> Any:
     """The world's GitHub adapter (created on first use; reads the token from world.env)."""
     from release.adapters.github import GitHub
 
-    return world.service("github", lambda: GitHub.from_policy(world.policy, world.env, log=world.log))
+    return world.service(
+        "github", lambda: GitHub.from_policy(world.policy, world.env, log=world.log)
+    )
 
 
 def judge_checks(checks: list[Any], required: list[str]) -> tuple[str, list[Any], list[str]]:
@@ -71,7 +74,9 @@ def judge_checks(checks: list[Any], required: list[str]) -> tuple[str, list[Any]
 
 
 def _failing_text(failing: list[Any]) -> list[str]:
-    return [f"{c.name} is {c.detail or 'failing'}" + (f" ({c.url})" if c.url else "") for c in failing]
+    return [
+        f"{c.name} is {c.detail or 'failing'}" + (f" ({c.url})" if c.url else "") for c in failing
+    ]
 
 
 class GitHubStep(BaseStep):
@@ -81,7 +86,11 @@ class GitHubStep(BaseStep):
         self.kind = kind
 
     def not_configured(self) -> str:
-        return "" if self.policy.github_repo else "no GitHub repository configured ([tool.release].github_repo)"
+        return (
+            ""
+            if self.policy.github_repo
+            else "no GitHub repository configured ([tool.release].github_repo)"
+        )
 
 
 # ---- gates ----------------------------------------------------------------------------------------
@@ -99,12 +108,14 @@ class MilestoneGate(GitHubStep):
     def describe(self) -> str:
         return f"Milestone {self.title} holds only closed issues (or moves with a rationale), no pull requests"
 
-    def probe(self, world: Any) -> Probe:
+    def probe(self, world: World) -> Probe:
         why = self.not_configured()
         if why:
             return Probe.skipped(why)
         if not self.policy.milestone_gate:
-            return Probe.skipped("milestone gate turned off ([tool.release].milestone_gate = false)")
+            return Probe.skipped(
+                "milestone gate turned off ([tool.release].milestone_gate = false)"
+            )
         if self.version.is_rc or self.kind in ("rc", "minor", "major"):
             return Probe.skipped("release candidates may ship with open issues; the final is gated")
         if self.kind == "patch":
@@ -112,13 +123,17 @@ class MilestoneGate(GitHubStep):
         hint = world.journal.facts(self.name).get("number")
         chk = client(world).check_milestone(self.title, hint)
         self._last = chk
-        facts = {"number": chk.number, "closed": chk.closed_issues, "moved": [i.number for i in chk.documented],
-                 "requests": chk.requests}
+        facts = {
+            "number": chk.number,
+            "closed": chk.closed_issues,
+            "moved": [i.number for i in chk.documented],
+            "requests": chk.requests,
+        }
         if chk.ok:
             return Probe.yes(chk.summary(), **facts)
         return Probe.no("; ".join(chk.violations()), **facts)
 
-    def apply(self, world: Any) -> dict[str, Any]:
+    def apply(self, world: World) -> dict[str, Any]:
         chk = self._last or client(world).check_milestone(self.title)
         if not chk.ok:
             raise NotReady(chk.violations())
@@ -129,8 +144,14 @@ class CIGate(GitHubStep):
     name = "gate:ci"
     gate = True
 
-    def __init__(self, policy: Policy, version: Version, kind: str, timeout_s: float = CI_TIMEOUT_S,
-                 poll_s: float = CI_POLL_S) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        version: Version,
+        kind: str,
+        timeout_s: float = CI_TIMEOUT_S,
+        poll_s: float = CI_POLL_S,
+    ) -> None:
         super().__init__(policy, version, kind)
         self.timeout_s = timeout_s
         self.poll_s = poll_s
@@ -141,18 +162,21 @@ class CIGate(GitHubStep):
         return f"CI is green on the release's commit: {which}; the GitHub token can write"
 
     @staticmethod
-    def sha(world: Any) -> str:
+    def sha(world: World) -> str:
         return world.base_commit or world.release_commit
 
-    def _look(self, world: Any) -> tuple[str, str, list[Any], list[str]]:
+    def _look(self, world: World) -> tuple[str, str, list[Any], list[str]]:
         sha = self.sha(world)
         if not sha:
-            raise ReleaseError("gate:ci: no commit to check (neither base nor release commit is known)")
-        state, failing, pending = judge_checks(client(world).commit_checks(sha),
-                                               list(self.policy.tests.required_checks))
+            raise ReleaseError(
+                "gate:ci: no commit to check (neither base nor release commit is known)"
+            )
+        state, failing, pending = judge_checks(
+            client(world).commit_checks(sha), list(self.policy.tests.required_checks)
+        )
         return sha, state, failing, pending
 
-    def probe(self, world: Any) -> Probe:
+    def probe(self, world: World) -> Probe:
         why = self.not_configured()
         if why:
             return Probe.skipped(why)
@@ -163,13 +187,15 @@ class CIGate(GitHubStep):
         if state == "success":
             return Probe.yes(f"CI green on {sha[:12]}", sha=sha)
         if state == "none":
-            return Probe.yes(f"no CI checks reported on {sha[:12]} (set tests.required_checks to require some)",
-                             sha=sha)
+            return Probe.yes(
+                f"no CI checks reported on {sha[:12]} (set tests.required_checks to require some)",
+                sha=sha,
+            )
         if state == "failure":
             return Probe.no("failing: " + "; ".join(_failing_text(failing)), sha=sha)
         return Probe.no(f"pending on {sha[:12]}: {', '.join(pending)}", sha=sha)
 
-    def apply(self, world: Any) -> dict[str, Any]:
+    def apply(self, world: World) -> dict[str, Any]:
         gh = client(world)
         deadline = gh.clock() + self.timeout_s
         while True:
@@ -179,7 +205,11 @@ class CIGate(GitHubStep):
             if state == "failure":
                 raise NotReady([f"CI on {sha[:12]}: {t}" for t in _failing_text(failing)])
             if gh.clock() >= deadline:
-                raise NotReady([f"CI on {sha[:12]} still pending after {int(self.timeout_s)}s: {', '.join(pending)}"])
+                raise NotReady(
+                    [
+                        f"CI on {sha[:12]} still pending after {int(self.timeout_s)}s: {', '.join(pending)}"
+                    ]
+                )
             world.log(f"gate:ci waiting for {', '.join(pending)}")
             gh.sleep(self.poll_s)
 
@@ -187,7 +217,7 @@ class CIGate(GitHubStep):
 # ---- after the tag is pushed ----------------------------------------------------------------------
 
 
-def dist_files(world: Any) -> list[Path]:
+def dist_files(world: World) -> list[Path]:
     d = Path(world.work_dir) / "dist"
     if not d.is_dir():
         return []
@@ -202,15 +232,23 @@ class ReleaseStep(GitHubStep):
         what = "pre-release" if self.version.is_rc else "release"
         return f"Publish the GitHub {what} of {self.version.tag(self.policy.tag_pattern)} with the built files"
 
-    def _want(self, world: Any) -> dict[str, Any]:
+    def _want(self, world: World) -> dict[str, Any]:
         notes = world.notes
         body = ""
         if notes is not None:
-            body = notes.github_body() if callable(getattr(notes, "github_body", None)) else notes.github_body
-        return {"name": world.tag, "body": body or "", "prerelease": self.version.is_rc,
-                "latest": github_make_latest(self.version, world.is_latest)}
+            body = (
+                notes.github_body()
+                if callable(getattr(notes, "github_body", None))
+                else notes.github_body
+            )
+        return {
+            "name": world.tag,
+            "body": body or "",
+            "prerelease": self.version.is_rc,
+            "latest": github_make_latest(self.version, world.is_latest),
+        }
 
-    def probe(self, world: Any) -> Probe:
+    def probe(self, world: World) -> Probe:
         why = self.not_configured()
         if why:
             return Probe.skipped(why)
@@ -233,8 +271,11 @@ class ReleaseStep(GitHubStep):
         for f in dist_files(world):
             size = f.stat().st_size
             if f.name in have and have[f.name] != size:
-                return Probe.clash(f"asset {f.name} on the release has {have[f.name]} bytes, the built file "
-                                   f"{size}; delete the asset on GitHub if it is wrong", **facts)
+                return Probe.clash(
+                    f"asset {f.name} on the release has {have[f.name]} bytes, the built file "
+                    f"{size}; delete the asset on GitHub if it is wrong",
+                    **facts,
+                )
             if f.name not in have:
                 missing.append(f.name)
         if missing:
@@ -244,24 +285,40 @@ class ReleaseStep(GitHubStep):
             return Probe.no(f"release {world.tag} exists; to update: {', '.join(stale)}", **facts)
         return Probe.yes(f"release {world.tag} published: {rel.html_url}", **facts)
 
-    def apply(self, world: Any) -> dict[str, Any]:
+    def apply(self, world: World) -> dict[str, Any]:
         gh = client(world)
         want = self._want(world)
         rel = gh.release_by_tag(world.tag)
         if rel is None:
-            rel = gh.create_release(world.tag, want["name"], want["body"], prerelease=want["prerelease"],
-                                    make_latest=want["latest"], target=world.release_commit)
-        elif (_title(rel) != want["name"] or (rel.body or "") != want["body"]
-              or bool(rel.prerelease) != want["prerelease"]
-              or (gh.latest_release_tag() == world.tag) != want["latest"]):
-            rel = gh.update_release(rel, want["name"], want["body"], prerelease=want["prerelease"],
-                                    make_latest=want["latest"])
+            rel = gh.create_release(
+                world.tag,
+                want["name"],
+                want["body"],
+                prerelease=want["prerelease"],
+                make_latest=want["latest"],
+                target=world.release_commit,
+            )
+        elif (
+            _title(rel) != want["name"]
+            or (rel.body or "") != want["body"]
+            or bool(rel.prerelease) != want["prerelease"]
+            or (gh.latest_release_tag() == world.tag) != want["latest"]
+        ):
+            rel = gh.update_release(
+                rel,
+                want["name"],
+                want["body"],
+                prerelease=want["prerelease"],
+                make_latest=want["latest"],
+            )
         have = gh.release_assets(rel)
         uploaded = []
         for f in dist_files(world):
             if f.name in have:
                 if have[f.name] != f.stat().st_size:
-                    raise ConflictError(f"asset {f.name} exists with another size", "delete it on GitHub first")
+                    raise ConflictError(
+                        f"asset {f.name} exists with another size", "delete it on GitHub first"
+                    )
                 continue
             gh.upload_asset(rel, f)
             uploaded.append(f.name)
@@ -293,7 +350,9 @@ class WorkflowsStep(GitHubStep):
     name = "github:workflows"
     irreversible = True
 
-    def __init__(self, policy: Policy, version: Version, kind: str, poll_s: float = RUN_POLL_S) -> None:
+    def __init__(
+        self, policy: Policy, version: Version, kind: str, poll_s: float = RUN_POLL_S
+    ) -> None:
         super().__init__(policy, version, kind)
         self.poll_s = poll_s
         self._runs: dict[str, dict[str, Any]] = {}
@@ -302,12 +361,16 @@ class WorkflowsStep(GitHubStep):
         files = [w.file for w in _workflows_for(self.policy, self.version, self.kind)]
         return f"Trigger the release workflows ({', '.join(files) or 'none'}) and follow them to the end"
 
-    def _ref(self, wf: Workflow, world: Any) -> str:
+    def _ref(self, wf: Workflow, world: World) -> str:
         return _fmt(wf.ref, self.version, self.kind, world.tag) if wf.ref else world.tag
 
-    def _find(self, world: Any, wf: Workflow) -> Any:
+    def _find(self, world: World, wf: Workflow) -> Any:
         gh = client(world)
-        known = (self._runs.get(wf.file) or world.journal.facts(self.name).get("runs", {}).get(wf.file) or {})
+        known = (
+            self._runs.get(wf.file)
+            or world.journal.facts(self.name).get("runs", {}).get(wf.file)
+            or {}
+        )
         if known.get("id"):
             run = gh.get_run(int(known["id"]))
             if run is not None:
@@ -318,7 +381,7 @@ class WorkflowsStep(GitHubStep):
                 return run
         return None
 
-    def probe(self, world: Any) -> Probe:
+    def probe(self, world: World) -> Probe:
         why = self.not_configured()
         if why:
             return Probe.skipped(why)
@@ -341,13 +404,15 @@ class WorkflowsStep(GitHubStep):
             return Probe.no("; ".join(todo), runs=runs)
         return Probe.yes(", ".join(f"{f} {r['conclusion']}" for f, r in runs.items()), runs=runs)
 
-    def apply(self, world: Any) -> dict[str, Any]:
+    def apply(self, world: World) -> dict[str, Any]:
         gh = client(world)
         for wf in _workflows_for(self.policy, self.version, self.kind):
             run = self._find(world, wf)
             if run is None:
                 ref = self._ref(wf, world)
-                inputs = {k: _fmt(v, self.version, self.kind, world.tag) for k, v in wf.inputs.items()}
+                inputs = {
+                    k: _fmt(v, self.version, self.kind, world.tag) for k, v in wf.inputs.items()
+                }
                 before = {r.id for r in gh.workflow_runs(wf.file, ref)}
                 run_id = gh.dispatch(wf.file, ref, inputs)
                 world.log(f"dispatched {wf.file} on {ref}")
@@ -361,16 +426,24 @@ class WorkflowsStep(GitHubStep):
                         break
                     gh.sleep(self.poll_s / 3)
                 if run is None:
-                    raise ReleaseError(f"{wf.file} was dispatched on {ref} but its run did not appear",
-                                       "re-run the same command: it finds the run instead of dispatching again")
+                    raise ReleaseError(
+                        f"{wf.file} was dispatched on {ref} but its run did not appear",
+                        "re-run the same command: it finds the run instead of dispatching again",
+                    )
             self._runs[wf.file] = {"id": run.id, "url": run.url}
             if run.status != "completed":
-                run = gh.wait_run(run.id, wf.timeout_s, self.poll_s,
-                                  progress=lambda r, f=wf.file: world.log(f"{f}: {r.status} {r.url}"))
+                run = gh.wait_run(
+                    run.id,
+                    wf.timeout_s,
+                    self.poll_s,
+                    progress=lambda r, f=wf.file: world.log(f"{f}: {r.status} {r.url}"),
+                )
             self._runs[wf.file]["conclusion"] = run.conclusion
             if run.conclusion not in ("success", "skipped", "neutral"):
-                raise ReleaseError(f"release workflow {wf.file} concluded {run.conclusion}: {run.url}",
-                                   "fix and re-run it on GitHub, then re-run this command (it is not dispatched again)")
+                raise ReleaseError(
+                    f"release workflow {wf.file} concluded {run.conclusion}: {run.url}",
+                    "fix and re-run it on GitHub, then re-run this command (it is not dispatched again)",
+                )
         return {"runs": dict(self._runs)}
 
 
@@ -386,7 +459,7 @@ class MilestoneClose(GitHubStep):
         extra = f" and create {self.next}" if self.policy.next_milestone else ""
         return f"Close milestone {self.title}{extra}"
 
-    def probe(self, world: Any) -> Probe:
+    def probe(self, world: World) -> Probe:
         why = self.not_configured()
         if why:
             return Probe.skipped(why)
@@ -404,7 +477,7 @@ class MilestoneClose(GitHubStep):
             return Probe.no(", ".join(todo), number=m["number"])
         return Probe.yes(f"milestone {self.title} closed", number=m["number"])
 
-    def apply(self, world: Any) -> dict[str, Any]:
+    def apply(self, world: World) -> dict[str, Any]:
         gh = client(world)
         m = gh.find_milestone(self.title, world.journal.facts("gate:milestone").get("number"))
         facts: dict[str, Any] = {}
@@ -412,7 +485,7 @@ class MilestoneClose(GitHubStep):
             gh.set_milestone_state(int(m["number"]), "closed")
             facts["closed"] = int(m["number"])
         if self.policy.next_milestone:
-            nxt, created = gh.create_milestone(self.next)
+            nxt, _created = gh.create_milestone(self.next)
             facts["next"] = int(nxt["number"])
         return facts
 

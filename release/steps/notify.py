@@ -21,14 +21,15 @@ from release.core.messages import (
     thread_text,
     thread_title,
 )
-from release.engine import BaseStep, Probe
-from release.journal import Journal
 from release.core.policy import Channel, Policy
 from release.core.version import Version
 from release.core.windows import rc_window as testing_window
+from release.engine import BaseStep, Probe
+from release.journal import Journal
+from release.world import World
 
 
-def notifier(world: Any) -> Any:
+def notifier(world: World) -> Any:
     """The world's notification adapter (tests put their own in `world.services["notify"]`)."""
     from release.adapters.notify import Notifier
 
@@ -55,25 +56,27 @@ class NotifyStep(BaseStep):
     def tag(self) -> str:
         return self.version.tag(self.policy.tag_pattern)
 
-    def probe(self, world: Any) -> Probe:
+    def probe(self, world: World) -> Probe:
         channel = self.channel
         if channel is None:
             return Probe.skipped(f"no #{self.channel_name} channel configured")
         posted = self._facts or _posted_facts(world.journal.facts(self.name), self.version)
         if posted:
             where = f"message {posted['message_id']}" if posted.get("message_id") else "a message"
-            return Probe.yes(f"posted {where} to #{self.channel_name} on {posted.get('posted_on', '?')}")
+            return Probe.yes(
+                f"posted {where} to #{self.channel_name} on {posted.get('posted_on', '?')}"
+            )
         # a missing URL is reported now (also in --dry-run), before anything is posted
         notifier(world).webhook(self.channel_name, channel)
         return Probe.no(f"not posted to #{self.channel_name} yet")
 
-    def verify(self, world: Any) -> Probe:
+    def verify(self, world: World) -> Probe:
         return self.probe(world)
 
-    def message(self, world: Any) -> tuple[Message, str]:  # pragma: no cover - overridden
+    def message(self, world: World) -> tuple[Message, str]:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def apply(self, world: Any) -> dict[str, Any]:
+    def apply(self, world: World) -> dict[str, Any]:
         channel = self.channel
         assert channel is not None  # probe skipped otherwise
         hook = notifier(world).webhook(self.channel_name, channel)
@@ -117,19 +120,23 @@ class ReleaseThread(NotifyStep):
     def describe(self) -> str:
         ch = self.channel
         if ch is not None and ch.forum:
-            return f"Create the thread \"{thread_title(self.version, self.policy)}\" in #releases"
+            return f'Create the thread "{thread_title(self.version, self.policy)}" in #releases'
         return f"Post the release of {self.tag} in #releases"
 
-    def message(self, world: Any) -> tuple[Message, str]:
+    def message(self, world: World) -> tuple[Message, str]:
         url = release_url(self.policy, self.tag)
         window = testing_window(self.version, self.policy, world.tagset, world.now)
-        text = thread_text(self.version, self.policy, project_name(self.policy, world.root.name), url, window)
+        text = thread_text(
+            self.version, self.policy, project_name(self.policy, world.root.name), url, window
+        )
         channel = self.channel
         thread_id = ""
         if channel is not None and channel.forum and channel.kind == "discord":
             # One thread per release: rc2 and the final post into the thread rc1 created.
             thread_id = _earlier_thread(world, self.version, self.name)
-        return Message(headline=text, thread_name=thread_title(self.version, self.policy)), thread_id
+        return Message(
+            headline=text, thread_name=thread_title(self.version, self.policy)
+        ), thread_id
 
 
 class Announcement(NotifyStep):
@@ -142,7 +149,7 @@ class Announcement(NotifyStep):
         what = "release candidate" if self.version.is_rc else "release"
         return f"Announce the {what} {self.tag} in #announcements"
 
-    def message(self, world: Any) -> tuple[Message, str]:
+    def message(self, world: World) -> tuple[Message, str]:
         project = project_name(self.policy, world.root.name)
         url = release_url(self.policy, self.tag)
         window = testing_window(self.version, self.policy, world.tagset, world.now)
@@ -188,7 +195,7 @@ def _posted_facts(facts: dict[str, Any], version: Version) -> dict[str, Any]:
     return {}
 
 
-def _earlier_thread(world: Any, version: Version, step: str) -> str:
+def _earlier_thread(world: World, version: Version, step: str) -> str:
     """The thread id an earlier version of the same base (its RCs) created in #releases."""
     git_dir = world.journal.path.parent.parent
     found: list[tuple[Version, str]] = []

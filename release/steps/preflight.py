@@ -11,12 +11,13 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from release.engine import BaseStep, Probe
-from release.errors import NotReady
-from release.core.policy import Policy
 from release.adapters.runner import redact
+from release.core.policy import Policy
 from release.core.routing import python_index
 from release.core.version import Version
+from release.engine import BaseStep, Probe
+from release.errors import NotReady
+from release.world import World
 
 
 def endpoints(policy: Policy, version: Version) -> list[tuple[str, str]]:
@@ -32,7 +33,9 @@ def endpoints(policy: Policy, version: Version) -> list[tuple[str, str]]:
     if "docker" in kinds:
         from release.adapters.docker import registry_endpoint
 
-        out.append(("docker registry", registry_endpoint(repos.docker_registry).api.rstrip("/") + "/v2/"))
+        out.append(
+            ("docker registry", registry_endpoint(repos.docker_registry).api.rstrip("/") + "/v2/")
+        )
     return out
 
 
@@ -58,18 +61,23 @@ class RegistriesGate(BaseStep):
         names = ", ".join(w for w, _ in self.targets) or "none"
         self.text = f"Every index and registry of this release answers ({names})"
 
-    def probe(self, world: Any) -> Probe:
+    def probe(self, world: World) -> Probe:
         if not self.targets:
             return Probe.skipped("no packages configured")
-        failed = [f"{what} {redact(url)} does not answer ({why})"
-                  for what, url in self.targets if (why := reachable(url))]
+        failed = [
+            f"{what} {redact(url)} does not answer ({why})"
+            for what, url in self.targets
+            if (why := reachable(url))
+        ]
         if failed:
             return Probe.no("; ".join(failed))
         return Probe.yes(f"{len(self.targets)} answered")
 
-    def apply(self, world: Any) -> dict[str, Any]:
+    def apply(self, world: World) -> dict[str, Any]:
         seen = self.probe(world)
-        raise NotReady([seen.detail + " (check [tool.release].repositories and the network)"], "release")
+        raise NotReady(
+            [seen.detail + " (check [tool.release].repositories and the network)"], "release"
+        )
 
 
 def preflight_steps(policy: Policy, version: Version, kind: str) -> list[Any]:

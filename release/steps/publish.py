@@ -28,22 +28,23 @@ from typing import Any
 
 from release.adapters import artifacts as b
 from release.core.latest import npm_dist_tag
+from release.core.policy import Package, Policy
 from release.core.routing import python_index
+from release.core.version import Version, npm_version
 from release.engine import BaseStep, Probe
 from release.errors import ReleaseError
-from release.core.policy import Package, Policy
-from release.core.version import Version
+from release.world import World
 
 
-def _sleep(world: Any) -> Any:
+def _sleep(world: World) -> Any:
     return world.services.get("sleep", time.sleep)
 
 
-def dist_dir(world: Any, pkg: Package) -> Path:
+def dist_dir(world: World, pkg: Package) -> Path:
     return Path(world.work_dir) / "dist" / pkg.slug
 
 
-def src_dir(world: Any, pkg: Package) -> Path:
+def src_dir(world: World, pkg: Package) -> Path:
     return Path(world.work_dir) / "src" / pkg.slug
 
 
@@ -57,12 +58,12 @@ class _PackageStep(BaseStep):
         self.name = f"{self.prefix}:{pkg.name}"
         self._facts: dict[str, Any] = {}
 
-    def _recorded(self, world: Any, step: str) -> dict[str, Any]:
+    def _recorded(self, world: World, step: str) -> dict[str, Any]:
         if step == self.name and self._facts:
             return self._facts
         return dict(world.journal.facts(step))
 
-    def _wait(self, world: Any, what: str) -> Probe:
+    def _wait(self, world: World, what: str) -> Probe:
         """verify: poll the probe until done (or a clash), bounded; say how long it waited."""
         seen: list[Probe] = []
 
@@ -90,22 +91,26 @@ class BuildPython(_PackageStep):
     def describe(self) -> str:
         return f"Build {self.pkg.name} {self.version} (twine check, wheel check, smoke test)"
 
-    def probe(self, world: Any) -> Probe:
+    def probe(self, world: World) -> Probe:
         facts = self._recorded(world, self.name)
         files = facts.get("files") or {}
         if not files or facts.get("commit") != world.release_commit:
             return Probe.no("not built")
         d = dist_dir(world, self.pkg)
-        on_disk = {p.name: b.sha256_file(p) for p in d.iterdir() if p.is_file()} if d.is_dir() else {}
+        on_disk = (
+            {p.name: b.sha256_file(p) for p in d.iterdir() if p.is_file()} if d.is_dir() else {}
+        )
         if on_disk != files:
             return Probe.no(f"{d} does not hold the recorded build")
         return Probe.yes(f"built {', '.join(sorted(files))}", **facts)
 
-    def apply(self, world: Any) -> dict[str, Any]:
+    def apply(self, world: World) -> dict[str, Any]:
         from release.adapters import pypi
 
         commit = world.release_commit
-        src = b.export_tree(world.repo, commit, self.pkg.path, src_dir(world, self.pkg), self.pkg.slug)
+        src = b.export_tree(
+            world.repo, commit, self.pkg.path, src_dir(world, self.pkg), self.pkg.slug
+        )
         env = {**dict(world.env), "SOURCE_DATE_EPOCH": b.commit_time(world.repo, commit)}
         out = dist_dir(world, self.pkg)
         files = pypi.build(src, out, isolation=b.truthy(world.env.get(pypi.ISOLATION_ENV)), env=env)
@@ -123,10 +128,16 @@ class BuildPython(_PackageStep):
             shutil.rmtree(out, ignore_errors=True)  # nothing refused stays around to be uploaded
             raise pypi.ArtifactError(
                 f"{self.pkg.name} refused before upload: {'; '.join(problems)}",
-                "fix the package (version files, packaged modules) and re-run")
-        links = [dist_dir(world, p) for p in self.policy.publish_order()
-                 if p.kind == "python" and dist_dir(world, p).is_dir()]
-        mode = pypi.smoke_test(wheels[0], links, names, Path(world.work_dir) / "smoke" / self.pkg.slug, env=env)
+                "fix the package (version files, packaged modules) and re-run",
+            )
+        links = [
+            dist_dir(world, p)
+            for p in self.policy.publish_order()
+            if p.kind == "python" and dist_dir(world, p).is_dir()
+        ]
+        mode = pypi.smoke_test(
+            wheels[0], links, names, Path(world.work_dir) / "smoke" / self.pkg.slug, env=env
+        )
         self._facts = {
             "project": info.name,
             "version": self.version.pep440(),
@@ -153,17 +164,21 @@ class PublishPython(_PackageStep):
         label, _, simple = self._target()
         return f"Upload {self.pkg.name} {self.version} to {label} ({simple}) and wait until it is served"
 
-    def _built(self, world: Any) -> dict[str, Any]:
+    def _built(self, world: World) -> dict[str, Any]:
         facts = self._recorded(world, f"build:{self.pkg.name}")
         if not facts.get("files"):
-            raise ReleaseError(f"{self.name}: build:{self.pkg.name} has no record of built files",
-                               "re-run the release: the build step comes first")
+            raise ReleaseError(
+                f"{self.name}: build:{self.pkg.name} has no record of built files",
+                "re-run the release: the build step comes first",
+            )
         return facts
 
-    def probe(self, world: Any) -> Probe:
+    def probe(self, world: World) -> Probe:
         from release.adapters import pypi
 
-        if getattr(world, "dry_run", False) and not self._recorded(world, f"build:{self.pkg.name}").get("files"):
+        if getattr(world, "dry_run", False) and not self._recorded(
+            world, f"build:{self.pkg.name}"
+        ).get("files"):
             return Probe.no("would upload what build:" + self.pkg.name + " builds")
         built = self._built(world)
         ours: dict[str, str] = built["files"]
@@ -173,33 +188,47 @@ class PublishPython(_PackageStep):
         c = pypi.compare(ours, theirs)
         facts = {"index": simple, "project": built["project"], "files": ours}
         if c.conflicting:
-            desc = "; ".join(f"{n} (ours {o[:12]}, index {t[:12]})" for n, (o, t) in c.conflicting.items())
-            return Probe.clash(f"{label} already has {desc}: same name, other content; files are immutable",
-                               index=simple, conflicting={n: t for n, (o, t) in c.conflicting.items()})
+            desc = "; ".join(
+                f"{n} (ours {o[:12]}, index {t[:12]})" for n, (o, t) in c.conflicting.items()
+            )
+            return Probe.clash(
+                f"{label} already has {desc}: same name, other content; files are immutable",
+                index=simple,
+                conflicting={n: t for n, (o, t) in c.conflicting.items()},
+            )
         if c.complete:
-            return Probe.yes(f"{label} serves {len(ours)} file(s) of {built['project']} {self.version}", **facts)
+            return Probe.yes(
+                f"{label} serves {len(ours)} file(s) of {built['project']} {self.version}", **facts
+            )
         return Probe.no(f"{len(c.missing)} of {len(ours)} file(s) not on {label} yet")
 
-    def apply(self, world: Any) -> dict[str, Any]:
+    def apply(self, world: World) -> dict[str, Any]:
         from release.adapters import pypi
 
         built = self._built(world)
         label, upload_url, simple = self._target()
         index = world.service(f"index:{simple}", lambda: pypi.SimpleIndex(simple))
-        c = pypi.compare(built["files"], pypi.index_hashes(index, built["project"], list(built["files"])))
+        c = pypi.compare(
+            built["files"], pypi.index_hashes(index, built["project"], list(built["files"]))
+        )
         if c.conflicting:
-            raise ReleaseError(f"{label} has other content under {', '.join(c.conflicting)}", "nothing was uploaded")
+            raise ReleaseError(
+                f"{label} has other content under {', '.join(c.conflicting)}",
+                "nothing was uploaded",
+            )
         d = Path(built["dist_dir"])
         paths = [d / n for n in c.missing]
         for p in paths:
             if not p.is_file() or b.sha256_file(p) != built["files"][p.name]:
-                raise ReleaseError(f"{p} is not the file that was built and checked",
-                                   "re-run the release: the build step rebuilds it")
+                raise ReleaseError(
+                    f"{p} is not the file that was built and checked",
+                    "re-run the release: the build step rebuilds it",
+                )
         if paths:
             pypi.upload(paths, upload_url, env=world.env)
         return {"index": simple, "project": built["project"], "uploaded": sorted(c.missing)}
 
-    def verify(self, world: Any) -> Probe:
+    def verify(self, world: World) -> Probe:
         label, _, _ = self._target()
         return self._wait(world, f"{label} ({self.pkg.name} {self.version})")
 
@@ -207,11 +236,13 @@ class PublishPython(_PackageStep):
 # ---- npm -------------------------------------------------------------------------------------
 
 
-def _npm(world: Any, policy: Policy) -> Any:
+def _npm(world: World, policy: Policy) -> Any:
     from release.adapters.npm import Npm
 
     registry = policy.repositories.npm_registry
-    return world.service(f"npm:{registry}", lambda: Npm(registry, world.env, Path(world.work_dir) / "npm"))
+    return world.service(
+        f"npm:{registry}", lambda: Npm(registry, world.env, Path(world.work_dir) / "npm")
+    )
 
 
 class PackNpm(_PackageStep):
@@ -222,37 +253,57 @@ class PackNpm(_PackageStep):
     def describe(self) -> str:
         return f"Pack {self.pkg.name} {self.version.semver()} (npm pack)"
 
-    def probe(self, world: Any) -> Probe:
+    def probe(self, world: World) -> Probe:
         facts = self._recorded(world, self.name)
         tarball = Path(facts.get("tarball_path", "")) if facts.get("tarball_path") else None
-        if not facts or facts.get("commit") != world.release_commit or tarball is None or not tarball.is_file():
+        if (
+            not facts
+            or facts.get("commit") != world.release_commit
+            or tarball is None
+            or not tarball.is_file()
+        ):
             return Probe.no("not packed")
         if b.sha256_file(tarball) != facts.get("sha256"):
             return Probe.no(f"{tarball.name} differs from the recorded pack")
         return Probe.yes(f"packed {tarball.name}", **facts)
 
-    def apply(self, world: Any) -> dict[str, Any]:
+    def apply(self, world: World) -> dict[str, Any]:
         from release.adapters.pypi import ArtifactError
 
         commit = world.release_commit
-        src = b.export_tree(world.repo, commit, self.pkg.path, src_dir(world, self.pkg), self.pkg.slug)
+        src = b.export_tree(
+            world.repo, commit, self.pkg.path, src_dir(world, self.pkg), self.pkg.slug
+        )
         manifest = src / "package.json"
         if not manifest.is_file():
-            raise ArtifactError(f"package {self.pkg.name!r}: no package.json in {self.pkg.path!r} at {commit[:12]}",
-                                "fix [tool.release].packages path")
+            raise ArtifactError(
+                f"package {self.pkg.name!r}: no package.json in {self.pkg.path!r} at {commit[:12]}",
+                "fix [tool.release].packages path",
+            )
         meta = json.loads(manifest.read_text())
-        want = self.version.semver()
+        want = npm_version(self.version)
         if meta.get("version") != want:
-            raise ArtifactError(f"{self.pkg.name} refused before publishing: package.json version is "
-                                f"{meta.get('version')!r}, the release is {want}",
-                                "the version files step must set it; check version_files in [tool.release]")
+            raise ArtifactError(
+                f"{self.pkg.name} refused before publishing: package.json version is "
+                f"{meta.get('version')!r}, the release is {want}",
+                "the version files step must set it; check version_files in [tool.release]",
+            )
         packed = _npm(world, self.policy).pack(src, dist_dir(world, self.pkg))
         if packed.version != want:
-            raise ArtifactError(f"npm pack produced {packed.name}@{packed.version}, the release is {want}")
+            raise ArtifactError(
+                f"npm pack produced {packed.name}@{packed.version}, the release is {want}"
+            )
         tarball = dist_dir(world, self.pkg) / packed.filename
-        self._facts = {"name": packed.name, "version": packed.version, "commit": commit,
-                       "tarball": packed.filename, "tarball_path": str(tarball), "shasum": packed.shasum,
-                       "integrity": packed.integrity, "sha256": b.sha256_file(tarball)}
+        self._facts = {
+            "name": packed.name,
+            "version": packed.version,
+            "commit": commit,
+            "tarball": packed.filename,
+            "tarball_path": str(tarball),
+            "shasum": packed.shasum,
+            "integrity": packed.integrity,
+            "sha256": b.sha256_file(tarball),
+        }
         return dict(self._facts)
 
 
@@ -263,24 +314,30 @@ class PublishNpm(_PackageStep):
     irreversible = True
     _on_registry: bool | None = None  # what the last probe saw, so apply does not ask twice
 
-    def _packed(self, world: Any) -> dict[str, Any]:
+    def _packed(self, world: World) -> dict[str, Any]:
         facts = self._recorded(world, f"pack:{self.pkg.name}")
         if not facts.get("shasum"):
-            raise ReleaseError(f"{self.name}: pack:{self.pkg.name} has no record of a packed tarball",
-                               "re-run the release: the pack step comes first")
+            raise ReleaseError(
+                f"{self.name}: pack:{self.pkg.name} has no record of a packed tarball",
+                "re-run the release: the pack step comes first",
+            )
         return facts
 
-    def _tag(self, world: Any) -> str:
+    def _tag(self, world: World) -> str:
         return npm_dist_tag(self.version, world.is_latest)
 
     def describe(self) -> str:
-        return (f"Publish {self.pkg.name} {self.version.semver()} to {self.policy.repositories.npm_registry} "
-                f"and wait until it is served")
+        return (
+            f"Publish {self.pkg.name} {self.version.semver()} to {self.policy.repositories.npm_registry} "
+            f"and wait until it is served"
+        )
 
-    def probe(self, world: Any) -> Probe:
+    def probe(self, world: World) -> Probe:
         from release.adapters.npm import tag_ok
 
-        if getattr(world, "dry_run", False) and not self._recorded(world, f"pack:{self.pkg.name}").get("shasum"):
+        if getattr(world, "dry_run", False) and not self._recorded(
+            world, f"pack:{self.pkg.name}"
+        ).get("shasum"):
             return Probe.no("would publish what pack:" + self.pkg.name + " packs")
         packed = self._packed(world)
         npm = _npm(world, self.policy)
@@ -290,24 +347,42 @@ class PublishNpm(_PackageStep):
         if seen is None:
             return Probe.no(f"{name}@{ver} is not on the registry yet")
         dist = seen.get("dist") or {}
-        if dist.get("shasum") != packed["shasum"] or (dist.get("integrity") and dist["integrity"] != packed["integrity"]):
-            return Probe.clash(f"the registry has {name}@{ver} with other content (shasum {str(dist.get('shasum'))[:12]}, "
-                               f"ours {packed['shasum'][:12]}); versions are immutable")
+        if dist.get("shasum") != packed["shasum"] or (
+            dist.get("integrity") and dist["integrity"] != packed["integrity"]
+        ):
+            return Probe.clash(
+                f"the registry has {name}@{ver} with other content (shasum {str(dist.get('shasum'))[:12]}, "
+                f"ours {packed['shasum'][:12]}); versions are immutable"
+            )
         # `npm view NAME@VERSION` carries the package's dist-tags; `npm dist-tag ls` when it does not
-        tags = seen.get("dist-tags") if isinstance(seen.get("dist-tags"), dict) else npm.dist_tags(name)
+        tags = (
+            seen.get("dist-tags")
+            if isinstance(seen.get("dist-tags"), dict)
+            else npm.dist_tags(name)
+        )
         note = ""
         if tag != "latest" and tags.get("latest") == ver:
             if self._recorded(world, self.name).get("latest_before") != "":
-                return Probe.clash(f"dist-tag latest points at {ver}, which must not be latest", dist_tags=tags)
+                return Probe.clash(
+                    f"dist-tag latest points at {ver}, which must not be latest", dist_tags=tags
+                )
             # npm registries give a package's very first version `latest`, whatever --tag said
             note = f"; latest -> {ver} only because this was the package's first publish"
         ok, why = tag_ok(tag, tags.get(tag), self.version)
         if not ok:
             return Probe.no(f"{name}@{ver} is published; dist-tag {why}")
-        return Probe.yes(f"{name}@{ver} served, {why}{note}", registry=npm.registry, name=name, version=ver,
-                         shasum=packed["shasum"], integrity=packed["integrity"], dist_tag=tag, dist_tags=tags)
+        return Probe.yes(
+            f"{name}@{ver} served, {why}{note}",
+            registry=npm.registry,
+            name=name,
+            version=ver,
+            shasum=packed["shasum"],
+            integrity=packed["integrity"],
+            dist_tag=tag,
+            dist_tags=tags,
+        )
 
-    def apply(self, world: Any) -> dict[str, Any]:
+    def apply(self, world: World) -> dict[str, Any]:
         packed = self._packed(world)
         npm = _npm(world, self.policy)
         tag = self._tag(world)
@@ -318,17 +393,23 @@ class PublishNpm(_PackageStep):
         if not on_registry:
             tarball = Path(packed["tarball_path"])
             if not tarball.is_file() or b.sha256_file(tarball) != packed["sha256"]:
-                raise ReleaseError(f"{tarball} is not the tarball that was packed",
-                                   "re-run the release: the pack step packs it again")
+                raise ReleaseError(
+                    f"{tarball} is not the tarball that was packed",
+                    "re-run the release: the pack step packs it again",
+                )
             before = npm.dist_tags(packed["name"]).get("latest", "")
             self._facts = {"latest_before": before}
             world.journal.record(self.name, "publishing", {"latest_before": before})
             npm.publish(tarball, tag, self.pkg.access)
-            return {"published": f"{packed['name']}@{packed['version']}", "dist_tag": tag, "latest_before": before}
+            return {
+                "published": f"{packed['name']}@{packed['version']}",
+                "dist_tag": tag,
+                "latest_before": before,
+            }
         npm.add_dist_tag(packed["name"], packed["version"], tag)
         return {"dist_tag": tag, "tagged": True}
 
-    def verify(self, world: Any) -> Probe:
+    def verify(self, world: World) -> Probe:
         return self._wait(world, f"{self.pkg.name}@{self.version.semver()}")
 
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from release.engine import BaseStep, Probe
-from release.errors import NotReady
 from release.core.lines import release_type
 from release.core.policy import Policy
 from release.core.version import Version
+from release.engine import BaseStep, Probe
+from release.errors import NotReady
+from release.world import World
 
 
 def test_gate_steps(policy: Policy, version: Version, kind: str) -> list[Any]:
@@ -53,18 +54,18 @@ class TestGate(BaseStep):
 
     # ---- which commit ------------------------------------------------------------------------
     @staticmethod
-    def commit(world: Any) -> str:
+    def commit(world: World) -> str:
         """The exact commit being released: the release commit once made, else the base."""
         return world.release_commit or world.base_commit
 
     @staticmethod
-    def candidates(world: Any) -> set[str]:
+    def candidates(world: World) -> set[str]:
         """Commits whose evidence counts: the release commit only adds version files and the
         changelog to the base, so evidence for the base (gathered before it) still holds."""
         return {c for c in (world.release_commit, world.base_commit) if c}
 
     # ---- the step ----------------------------------------------------------------------------
-    def probe(self, world: Any) -> Probe:
+    def probe(self, world: World) -> Probe:
         if self.evidence == "none":
             return Probe.skipped("tests.evidence = none")
         if not self.tags:
@@ -79,10 +80,12 @@ class TestGate(BaseStep):
         found = self._recorded(world)
         if found:
             names = ", ".join(s["name"] for s in found["sessions"])
-            return Probe.yes(f"nox -t {' '.join(self.tags)} passed on {found['commit'][:12]}: {names}", **found)
+            return Probe.yes(
+                f"nox -t {' '.join(self.tags)} passed on {found['commit'][:12]}: {names}", **found
+            )
         return Probe.no(f"no passing nox -t {' '.join(self.tags)} on {commit[:12]} yet")
 
-    def apply(self, world: Any) -> dict[str, Any]:
+    def apply(self, world: World) -> dict[str, Any]:
         commit = self.commit(world)
         if self.evidence == "checks":
             seen = self._checks(world, commit)
@@ -91,24 +94,38 @@ class TestGate(BaseStep):
             return seen.facts
         from release.adapters.nox import run_nox
 
-        result = run_nox(world.repo, commit, self.tags, world.work_dir, world.env, world.version.pep440())
+        result = run_nox(
+            world.repo, commit, self.tags, world.work_dir, world.env, world.version.pep440()
+        )
         facts = {**result.facts(), "type": self.type, "finished": _iso(time.time())}
         runs = [*world.journal.data.get("evidence", {}).get("tests", []), facts]
-        world.journal.set("evidence", {**world.journal.data.get("evidence", {}), "tests": runs[-10:]})
+        world.journal.set(
+            "evidence", {**world.journal.data.get("evidence", {}), "tests": runs[-10:]}
+        )
         shown = f"nox -t {' '.join(self.tags)} on {commit[:12]}"
         if result.error:
-            raise NotReady([f"{shown} did not run: {result.error} (log: {result.log}; tag the sessions "
-                            f"a {self.type} release needs with '{self.tags[0]}')"], "tests")
+            raise NotReady(
+                [
+                    f"{shown} did not run: {result.error} (log: {result.log}; tag the sessions "
+                    f"a {self.type} release needs with '{self.tags[0]}')"
+                ],
+                "tests",
+            )
         if not result.ok:
-            failed = ", ".join(f"{s.name} ({s.result})" for s in result.failed) or f"nox exit {result.returncode}"
-            raise NotReady([f"{shown} failed: {failed} (log: {result.log}); fix and re-run"], "tests")
+            failed = (
+                ", ".join(f"{s.name} ({s.result})" for s in result.failed)
+                or f"nox exit {result.returncode}"
+            )
+            raise NotReady(
+                [f"{shown} failed: {failed} (log: {result.log}); fix and re-run"], "tests"
+            )
         return facts
 
-    def verify(self, world: Any) -> Probe:
+    def verify(self, world: World) -> Probe:
         return self.probe(world)
 
     # ---- evidence ----------------------------------------------------------------------------
-    def _recorded(self, world: Any) -> dict[str, Any] | None:
+    def _recorded(self, world: World) -> dict[str, Any] | None:
         """The latest passing nox evidence in the journal for these tags and this release's commit."""
         runs = list(world.journal.data.get("evidence", {}).get("tests", []))
         facts = world.journal.facts(self.name)
@@ -116,14 +133,18 @@ class TestGate(BaseStep):
             runs.append(facts)
         ok = self.candidates(world)
         for run in reversed(runs):
-            if run.get("ok") and run.get("commit") in ok and set(self.tags) <= set(run.get("tags", [])):
+            if (
+                run.get("ok")
+                and run.get("commit") in ok
+                and set(self.tags) <= set(run.get("tags", []))
+            ):
                 return run
         return None
 
     def required_checks(self) -> list[str]:
         return list(self.policy.tests.required_checks) or [f"nox -t {t}" for t in self.tags]
 
-    def _checks(self, world: Any, commit: str) -> Probe:
+    def _checks(self, world: World, commit: str) -> Probe:
         """Green CI check runs for `commit` (release.github through release.steps_github)."""
         from release.steps.github import client, judge_checks
 
@@ -131,17 +152,30 @@ class TestGate(BaseStep):
         checks = client(world).commit_checks(commit)
         state, failing, pending = judge_checks(checks, required)
         by_name = {c.name: c for c in checks}
-        facts = {"commit": commit, "tags": self.tags, "type": self.type, "source": "checks",
-                 "checks": [{"name": n, "state": by_name[n].state, "url": by_name[n].url}
-                            for n in required if n in by_name]}
+        facts = {
+            "commit": commit,
+            "tags": self.tags,
+            "type": self.type,
+            "source": "checks",
+            "checks": [
+                {"name": n, "state": by_name[n].state, "url": by_name[n].url}
+                for n in required
+                if n in by_name
+            ],
+        }
         if state != "success":
-            parts = ([f"failing: {', '.join(f'{c.name} {c.url}'.strip() for c in failing)}"] if failing else []) + \
-                    ([f"pending: {', '.join(pending)}"] if pending else [])
-            return Probe.no(f"checks for {commit[:12]} not green ({'; '.join(parts) or state})", **facts)
+            parts = (
+                [f"failing: {', '.join(f'{c.name} {c.url}'.strip() for c in failing)}"]
+                if failing
+                else []
+            ) + ([f"pending: {', '.join(pending)}"] if pending else [])
+            return Probe.no(
+                f"checks for {commit[:12]} not green ({'; '.join(parts) or state})", **facts
+            )
         return Probe.yes(f"checks green for {commit[:12]}: {', '.join(required)}", **facts)
 
 
-def has_noxfile(world: Any, commit: str) -> bool:
+def has_noxfile(world: World, commit: str) -> bool:
     from release.adapters.nox import has_noxfile as _has
 
     return _has(world.repo, commit)

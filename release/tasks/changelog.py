@@ -2,56 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from invoke import task
-
-
-def _today(now: int) -> str:
-    import datetime as dt
-
-    return dt.datetime.fromtimestamp(now, dt.timezone.utc).date().isoformat()
-
-
-def draft_notes(path: str = ".", config: str | None = None, since: str | None = None,
-                version: str | None = None) -> Any:
-    """Notes of the next release from the current branch (or of `version`); nothing is written."""
-    from release.commands.changelog import next_version_here, release_notes
-    from release.session import open_session
-    from release.core.version import Version
-
-    s = open_session(path, config)
-    tags = s.state.tagset
-    v = Version.parse(version) if version else next_version_here(tags, s.policy, s.state.branch)
-    return release_notes(s.root, tags, v, s.policy, since=since, date=_today(s.now))
-
-
-def update(version: str, path: str = ".", config: str | None = None, since: str | None = None) -> tuple[bool, str]:
-    """Insert VERSION's section into the policy's changelog file; (changed, file path)."""
-    from release.adapters.files import update_changelog
-    from release.commands.changelog import release_notes
-    from release.session import open_session
-    from release.core.version import Version
-
-    s = open_session(path, config)
-    v = Version.parse(version)
-    notes = release_notes(s.root, s.state.tagset, v, s.policy, since=since, date=_today(s.now))
-    target = s.root / s.policy.changelog
-    return update_changelog(target, notes), str(target)
 
 
 def register(collection, edge) -> None:
     ns = collection("changelog")
 
-    @task(help={"since": "start from this tag instead of the previous release",
-                "json": "print one JSON object",
-                "version": "notes of this version instead of the next release from here",
-                "path": "repository path (default: .)",
-                "config": "pyproject.toml holding [tool.release]"})
+    @task(
+        help={
+            "since": "start from this tag instead of the previous release",
+            "json": "print one JSON object",
+            "version": "notes of this version instead of the next release from here",
+            "path": "repository path (default: .)",
+            "config": "pyproject.toml holding [tool.release]",
+        }
+    )
     @edge
     def draft(c, since=None, json=False, version=None, path=None, config=None):
         """Print the release notes of the next release from this branch (nothing is written)."""
         import sys
+
+        from release.commands.changelog import draft_notes
 
         notes = draft_notes(path or ".", config, since, version)
         if json:
@@ -61,13 +32,19 @@ def register(collection, edge) -> None:
         else:
             sys.stdout.write(notes.markdown)
 
-    @task(help={"version": "the version whose section to insert (X.Y.Z or X.Y.ZrcN)",
-                "since": "start from this tag instead of the previous release",
-                "path": "repository path (default: .)",
-                "config": "pyproject.toml holding [tool.release]"})
+    @task(
+        help={
+            "version": "the version whose section to insert (X.Y.Z or X.Y.ZrcN)",
+            "since": "start from this tag instead of the previous release",
+            "path": "repository path (default: .)",
+            "config": "pyproject.toml holding [tool.release]",
+        }
+    )
     @edge
     def update_(c, version, since=None, path=None, config=None):
         """Insert VERSION's section into CHANGELOG.md (idempotent; text under Unreleased moves in)."""
+        from release.commands.changelog import update
+
         changed, file = update(version, path or ".", config, since)
         print(f"{file}: {'added' if changed else 'already has'} {version}")
 
@@ -91,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     from release.errors import ReleaseError
     from release.session import open_session
 
-    ap = argparse.ArgumentParser(prog="python -m release.tasks.changelog", description="Print release notes.")
+    ap = argparse.ArgumentParser(
+        prog="python -m release.tasks.changelog", description="Print release notes."
+    )
     ap.add_argument("-C", dest="path", default=".", help="repository path")
     ap.add_argument("--full", action="store_true", help="the whole CHANGELOG from every tag")
     ap.add_argument("--version", help="notes of this version (default: the next release from here)")
@@ -108,7 +87,11 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 sys.stdout.write(render_changelog(all_notes))
             return 0
-        version = Version.parse(args.version) if args.version else next_version_here(tags, s.policy, s.state.branch)
+        version = (
+            Version.parse(args.version)
+            if args.version
+            else next_version_here(tags, s.policy, s.state.branch)
+        )
         notes = release_notes(s.root, tags, version, s.policy, since=args.since)
     except ReleaseError as exc:
         from release.adapters.runner import redact

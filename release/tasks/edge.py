@@ -30,8 +30,10 @@ def edge(fn: Callable[..., Any]) -> Callable[..., Any]:
             if os.environ.get("RELEASE_DEBUG"):
                 raise
             raise Exit(
-                redact(f"error: internal error {type(exc).__name__}: {' '.join(str(exc).split())}"
-                       " (set RELEASE_DEBUG=1 for the traceback)"),
+                redact(
+                    f"error: internal error {type(exc).__name__}: {' '.join(str(exc).split())}"
+                    " (set RELEASE_DEBUG=1 for the traceback)"
+                ),
                 code=70,
             ) from None
 

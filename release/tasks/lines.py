@@ -44,18 +44,11 @@ def _print_outcomes(outcomes: list[Any]) -> None:
     from release.tasks.ui import table
 
     if outcomes:
-        table("Backports", ["target", "result", "detail", "pull request"],
-              [(o.target, o.status, o.detail, o.pr_url or "-") for o in outcomes])
-
-
-def schedule_data(path: str = ".", config: str | None = None) -> dict[str, Any]:
-    from release.core.schedule import compute_schedule
-    from release.session import open_session
-    from release.core.lines import supported_lines
-
-    s = open_session(path, config)
-    tags = s.state.tagset
-    return compute_schedule(tags, s.policy, s.now, supported_lines(tags, s.policy))
+        table(
+            "Backports",
+            ["target", "result", "detail", "pull request"],
+            [(o.target, o.status, o.detail, o.pr_url or "-") for o in outcomes],
+        )
 
 
 def print_schedule(d: dict[str, Any]) -> None:
@@ -70,38 +63,46 @@ def print_schedule(d: dict[str, Any]) -> None:
             text += f" ({r['in_progress']} in testing)"
         return text
 
-    table(f"Release cadence on {d['now']}", ["type", "last", "shipped", "next due", "status"], [
-        (r["type"] + (f" {r['line']}" if r.get("line") else ""), r["last"] or "never", r["last_date"],
-         r["due"] if r["due"] == r.get("due_latest") else f"{r['due']} .. {r['due_latest']}", state(r))
-        for r in d["rows"]
-    ])
+    table(
+        f"Release cadence on {d['now']}",
+        ["type", "last", "shipped", "next due", "status"],
+        [
+            (
+                r["type"] + (f" {r['line']}" if r.get("line") else ""),
+                r["last"] or "never",
+                r["last_date"],
+                r["due"] if r["due"] == r.get("due_latest") else f"{r['due']} .. {r['due_latest']}",
+                state(r),
+            )
+            for r in d["rows"]
+        ],
+    )
     if d["overdue"]:
         say(f"overdue: {', '.join(d['overdue'])}")
-
-
-def mergify_targets(path: str = ".", config: str | None = None) -> tuple[Any, list[str]]:
-    from release.adapters.mergify import branches_for
-    from release.core.lines import backport_lines
-    from release.session import open_session
-
-    s = open_session(path, config)
-    return s, branches_for(backport_lines(s.state.tagset, s.policy), s.policy)
 
 
 def register(collection, edge) -> None:
     release = collection("release")
     mergify = collection("mergify")
 
-    @task(klass=_BackportTask, positional=["ref"], iterable=["to"], help={
-        "ref": "merged PR number, commit sha, or range A..B",
-        "to": "target branch release-X.Y.x (or X.Y); repeat for several",
-        "continue": "finish the stopped backport after resolving its conflicts (git add them first)",
-        "abort": "drop the stopped backport: remove its worktree and branch",
-        "force": "allow a target that is not a supported line (end of life, or not a release branch)",
-        "path": PATH_HELP, "config": CONFIG_HELP,
-    })
+    @task(
+        klass=_BackportTask,
+        positional=["ref"],
+        iterable=["to"],
+        help={
+            "ref": "merged PR number, commit sha, or range A..B",
+            "to": "target branch release-X.Y.x (or X.Y); repeat for several",
+            "continue": "finish the stopped backport after resolving its conflicts (git add them first)",
+            "abort": "drop the stopped backport: remove its worktree and branch",
+            "force": "allow a target that is not a supported line (end of life, or not a release branch)",
+            "path": PATH_HELP,
+            "config": CONFIG_HELP,
+        },
+    )
     @edge
-    def backport(c, ref=None, to=None, continue_=False, abort=False, force=False, path=None, config=None):
+    def backport(
+        c, ref=None, to=None, continue_=False, abort=False, force=False, path=None, config=None
+    ):
         """Cherry-pick a merged change onto release branches and open one PR per branch."""
         from invoke import Exit
 
@@ -121,19 +122,25 @@ def register(collection, edge) -> None:
                 outcomes = bp.continue_backport(path=where, config=config)
             else:
                 if not ref:
-                    raise Exit("error: REF is missing; usage: invoke release.backport REF --to release-X.Y.x",
-                               code=2)
+                    raise Exit(
+                        "error: REF is missing; usage: invoke release.backport REF --to release-X.Y.x",
+                        code=2,
+                    )
                 outcomes = bp.backport(ref, list(to or []), path=where, config=config, force=force)
         except bp.BackportConflict as exc:
             _print_outcomes(exc.outcomes)
             raise
         _print_outcomes(outcomes)
 
-    @task(name="schedule", help={"json": "print one JSON object (for CI)", "path": PATH_HELP,
-                                 "config": CONFIG_HELP})
+    @task(
+        name="schedule",
+        help={"json": "print one JSON object (for CI)", "path": PATH_HELP, "config": CONFIG_HELP},
+    )
     @edge
     def schedule_(c, json=False, path=None, config=None):
         """Show when each release type last shipped, when the next is due, and what is overdue."""
+        from release.commands.schedule import schedule_data
+
         data = schedule_data(path or ".", config)
         if json:
             from release.tasks.ui import emit_json
@@ -142,12 +149,18 @@ def register(collection, edge) -> None:
         else:
             print_schedule(data)
 
-    @task(help={"file": "Mergify config (default: .github/mergify.yml, or an existing .mergify.yml)",
-                "path": PATH_HELP, "config": CONFIG_HELP})
+    @task(
+        help={
+            "file": "Mergify config (default: .github/mergify.yml, or an existing .mergify.yml)",
+            "path": PATH_HELP,
+            "config": CONFIG_HELP,
+        }
+    )
     @edge
     def sync(c, file=None, path=None, config=None):
         """Write one backport rule per supported release line into the Mergify config."""
         from release.adapters import mergify as mg
+        from release.commands.schedule import mergify_targets
         from release.tasks.ui import say
 
         s, branches = mergify_targets(path or ".", config)
@@ -159,17 +172,25 @@ def register(collection, edge) -> None:
         else:
             say(f"{rel} is up to date: backport rules for {lines}")
 
-    @task(help={"file": "Mergify config (default: .github/mergify.yml, or an existing .mergify.yml)",
-                "path": PATH_HELP, "config": CONFIG_HELP})
+    @task(
+        help={
+            "file": "Mergify config (default: .github/mergify.yml, or an existing .mergify.yml)",
+            "path": PATH_HELP,
+            "config": CONFIG_HELP,
+        }
+    )
     @edge
     def check(c, file=None, path=None, config=None):
         """Fail when the Mergify backport rules do not match the supported lines (for CI)."""
         from release.adapters import mergify as mg
+        from release.commands.schedule import mergify_targets
         from release.tasks.ui import say
 
         s, branches = mergify_targets(path or ".", config)
         res = mg.check(mg.config_path(s.root, file), branches, s.policy.main_branch)
-        say(f"{res.path.name} is up to date: backport rules for {', '.join(branches) or 'no line yet'}")
+        say(
+            f"{res.path.name} is up to date: backport rules for {', '.join(branches) or 'no line yet'}"
+        )
 
     release.add_task(backport)
     release.add_task(schedule_)

@@ -28,7 +28,9 @@ def _request(kind: str, **kw: Any):
     return Request(kind=kind, line=parse_line(line) if line else None, **kw)
 
 
-def _run(kind: str, dry_run: bool, yes: bool, path: str | None, config: str | None, **kw: Any) -> None:
+def _run(
+    kind: str, dry_run: bool, yes: bool, path: str | None, config: str | None, **kw: Any
+) -> None:
     from release import engine
     from release.commands.release import release
 
@@ -37,21 +39,38 @@ def _run(kind: str, dry_run: bool, yes: bool, path: str | None, config: str | No
         if dry_run and not p.plan.failed:
             ui.say("Dry run: same plan, same probes; nothing is changed.")
 
-    p, report = release(_request(kind, **kw), path=path or ".", config=config, dry_run=dry_run, yes=yes,
-                        show=show, on_row=show_row, confirm=confirm_factory(yes))
+    p, report = release(
+        _request(kind, **kw),
+        path=path or ".",
+        config=config,
+        dry_run=dry_run,
+        yes=yes,
+        show=show,
+        on_row=show_row,
+        confirm=confirm_factory(yes),
+    )
     summary(report, p.plan)
     engine.raise_for(report)
 
 
 def show_row(row: Any) -> None:
-    mark = {"done": "=", "applied": "+", "would": "~", "skipped": "-", "failed": "!", "conflict": "!",
-            "not-run": " "}.get(row.status, "?")
+    mark = {
+        "done": "=",
+        "applied": "+",
+        "would": "~",
+        "skipped": "-",
+        "failed": "!",
+        "conflict": "!",
+        "not-run": " ",
+    }.get(row.status, "?")
     ui.say(f" {mark} {row.name:<28} {row.status:<8} {row.detail}")
 
 
 def show_plan(p: Any, probes: bool = False) -> None:
     plan = p.plan
-    ui.say(f"{plan.kind} release {plan.version} ({plan.tag}) on {plan.branch} from {plan.base[:12] or 'its tip'}")
+    ui.say(
+        f"{plan.kind} release {plan.version} ({plan.tag}) on {plan.branch} from {plan.base[:12] or 'its tip'}"
+    )
     for note in plan.notes:
         ui.say(f"  note: {note}")
     if plan.window:
@@ -59,11 +78,14 @@ def show_plan(p: Any, probes: bool = False) -> None:
         ui.say(f"  window: {w['rc1']} tagged {w['rc1_date']}, {w['days']} days, ends {w['ends']}")
     if plan.override:
         ui.say(f"  override: {plan.override['gate']} - {plan.override['reason']}")
-    ui.table("Gates", ["gate", "status", "detail"], [(g.name, g.status, g.reason) for g in plan.gates])
-    ui.table("Steps", ["#", "step", "what"],
-             [(str(i + 1), s.name, s.describe()) for i, s in enumerate(plan.steps)])
-
-
+    ui.table(
+        "Gates", ["gate", "status", "detail"], [(g.name, g.status, g.reason) for g in plan.gates]
+    )
+    ui.table(
+        "Steps",
+        ["#", "step", "what"],
+        [(str(i + 1), s.name, s.describe()) for i, s in enumerate(plan.steps)],
+    )
 
 
 def summary(report: Any, plan: Any) -> None:
@@ -86,23 +108,30 @@ def confirm_factory(yes: bool) -> Any:
     def confirm(pending: list[Any]) -> bool:
         names = ", ".join(s.name for s in pending)
         if not sys.stdin or not sys.stdin.isatty():
-            raise Aborted(f"confirmation needed before {pending[0].name} and stdin is not a terminal",
-                          "pass --yes to proceed without a prompt")
+            raise Aborted(
+                f"confirmation needed before {pending[0].name} and stdin is not a terminal",
+                "pass --yes to proceed without a prompt",
+            )
         answer = input(f"Next are irreversible steps ({names}). Proceed? [y/N] ")
         return answer.strip().lower() in ("y", "yes")
 
     return confirm
 
 
-
-
 def register(collection, edge) -> None:
     ns = collection("release")
 
-    @task(help={**COMMON, "line": "release line X.Y when not on its branch",
-                "force": "allow a patch of an unsupported or end-of-life line"})
+    @task(
+        help={
+            **COMMON,
+            "line": "release line X.Y when not on its branch",
+            "force": "allow a patch of an unsupported or end-of-life line",
+        }
+    )
     @edge
-    def patch(c, line=None, owner=None, force=False, dry_run=False, yes=False, path=None, config=None):
+    def patch(
+        c, line=None, owner=None, force=False, dry_run=False, yes=False, path=None, config=None
+    ):
         """Release the next patch X.Y.Z+1 of a release line (from release-X.Y.x)."""
         _run("patch", dry_run, yes, path, config, line=line, owner=owner, force=force)
 
@@ -124,19 +153,45 @@ def register(collection, edge) -> None:
         """Publish the next release candidate of the open line (after backports)."""
         _run("rc", dry_run, yes, path, config, line=line, owner=owner)
 
-    @task(help={**COMMON, "line": "release line X.Y when not on its branch",
-                "override": "release inside the testing window; the reason is journaled and published"})
+    @task(
+        help={
+            **COMMON,
+            "line": "release line X.Y when not on its branch",
+            "override": "release inside the testing window; the reason is journaled and published",
+        }
+    )
     @edge
-    def final(c, line=None, override=None, owner=None, dry_run=False, yes=False, path=None, config=None):
+    def final(
+        c, line=None, override=None, owner=None, dry_run=False, yes=False, path=None, config=None
+    ):
         """Promote the last release candidate to the final X.Y.0."""
         _run("final", dry_run, yes, path, config, line=line, owner=owner, override=override)
 
-    @task(name="plan", help={"kind": "patch, minor, major, rc or final", "line": "release line X.Y",
-                             "commit": "minor/major: start commit on main", "override": "final: window override",
-                             "owner": COMMON["owner"], "force": "patch of an unsupported line",
-                             "path": COMMON["path"], "config": COMMON["config"]})
+    @task(
+        name="plan",
+        help={
+            "kind": "patch, minor, major, rc or final",
+            "line": "release line X.Y",
+            "commit": "minor/major: start commit on main",
+            "override": "final: window override",
+            "owner": COMMON["owner"],
+            "force": "patch of an unsupported line",
+            "path": COMMON["path"],
+            "config": COMMON["config"],
+        },
+    )
     @edge
-    def plan_(c, kind, line=None, commit=None, override=None, owner=None, force=False, path=None, config=None):
+    def plan_(
+        c,
+        kind,
+        line=None,
+        commit=None,
+        override=None,
+        owner=None,
+        force=False,
+        path=None,
+        config=None,
+    ):
         """Show the plan of a release as tables (gates and steps); nothing is done."""
         from release.commands.release import prepare
 
@@ -145,13 +200,19 @@ def register(collection, edge) -> None:
         show_plan(prepared)
         prepared.plan.require_ready()
 
-    @task(help={"version": "the version whose unfinished release to resume", "yes": COMMON["yes"],
-                "path": COMMON["path"], "config": COMMON["config"]})
+    @task(
+        help={
+            "version": "the version whose unfinished release to resume",
+            "yes": COMMON["yes"],
+            "path": COMMON["path"],
+            "config": COMMON["config"],
+        }
+    )
     @edge
     def resume(c, version, yes=False, path=None, config=None):
         """Resume an interrupted release (the same as re-running its command)."""
-        from release.errors import ReleaseError
         from release.adapters.git import find_root, read_state
+        from release.errors import ReleaseError
         from release.journal import Journal
 
         root = find_root(path or ".")
@@ -161,7 +222,9 @@ def register(collection, edge) -> None:
         if not meta:
             raise ReleaseError(f"no journal for {version}", "release.journals lists the known ones")
         if j.data.get("complete"):
-            raise ReleaseError(f"{version} is complete", "release.verify checks it against the world")
+            raise ReleaseError(
+                f"{version} is complete", "release.verify checks it against the world"
+            )
         line = None
         if meta["kind"] in ("patch", "rc", "final"):
             line = ".".join(version.split(".")[:2])
@@ -178,20 +241,30 @@ def register(collection, edge) -> None:
         rows = []
         for v in Journal.list_versions(state.git_dir):
             d = Journal.open(state.git_dir, v).data
-            rows.append((v, (d.get("release") or {}).get("kind", "?"),
-                         "complete" if d.get("complete") else "unfinished"))
+            rows.append(
+                (
+                    v,
+                    (d.get("release") or {}).get("kind", "?"),
+                    "complete" if d.get("complete") else "unfinished",
+                )
+            )
         if not rows:
             ui.say("no release journal yet")
             return
         ui.table("Journals", ["version", "kind", "state"], rows)
 
-    @task(help={"version": "the version whose journal to show", "json": "print the journal as JSON",
-                "path": COMMON["path"]})
+    @task(
+        help={
+            "version": "the version whose journal to show",
+            "json": "print the journal as JSON",
+            "path": COMMON["path"],
+        }
+    )
     @edge
     def journal(c, version, json=False, path=None):
         """Show what happened in a release, step by step, with facts and overrides."""
-        from release.errors import ReleaseError
         from release.adapters.git import find_root, read_state
+        from release.errors import ReleaseError
         from release.journal import Journal
 
         state = read_state(find_root(path or "."))
@@ -202,9 +275,20 @@ def register(collection, edge) -> None:
             ui.emit_json(j.data)
             return
         ui.say(f"{version}: {'complete' if j.data.get('complete') else 'unfinished'}")
-        ui.table("Steps", ["step", "status", "attempts", "finished", "detail"],
-                 [(n, e.get("status"), e.get("attempts", 0), e.get("finished", ""), e.get("detail", ""))
-                  for n, e in j.steps.items()])
+        ui.table(
+            "Steps",
+            ["step", "status", "attempts", "finished", "detail"],
+            [
+                (
+                    n,
+                    e.get("status"),
+                    e.get("attempts", 0),
+                    e.get("finished", ""),
+                    e.get("detail", ""),
+                )
+                for n, e in j.steps.items()
+            ],
+        )
         for o in j.data.get("overrides", []):
             ui.say(f"override {o['gate']} by {o.get('who') or '?'} at {o['when']}: {o['reason']}")
 

@@ -12,8 +12,13 @@ from release.tasks import ui
 def register(collection: Any, edge: Any) -> None:
     from release.tasks.edge import cfg as _cfg
 
-    @task(help={"json": "print one JSON object (for CI)", "path": "repository path (default: .)",
-                "config": "pyproject.toml to read [tool.release] from"})
+    @task(
+        help={
+            "json": "print one JSON object (for CI)",
+            "path": "repository path (default: .)",
+            "config": "pyproject.toml to read [tool.release] from",
+        }
+    )
     @edge
     def status(c, json=False, path=None, config=None):
         """Show branches, lines, latest releases, the next version of every kind, open RCs, strays, cadence."""
@@ -38,7 +43,10 @@ def print_status(d: dict[str, Any]) -> None:
         sync.append("uncommitted changes")
     if d["ahead"] or d["behind"]:
         sync.append(f"ahead {d['ahead']}, behind {d['behind']}")
-    ui.say(f"On {where}{line} at {d['head'][:12] or '(no commits)'}" + (f" - {'; '.join(sync)}" if sync else ""))
+    ui.say(
+        f"On {where}{line} at {d['head'][:12] or '(no commits)'}"
+        + (f" - {'; '.join(sync)}" if sync else "")
+    )
     ui.say(f"Latest final: {d['latest_final'] or 'none'}")
     nxt = d["next"]
     rows = []
@@ -54,8 +62,14 @@ def print_status(d: dict[str, Any]) -> None:
             "Release lines",
             ["line", "branch", "latest final", "date", "latest rc", "supported"],
             [
-                (r["line"], r["branch"], r["latest_final"], ui.date(r["latest_final_date"]), r["latest_rc"],
-                 "EOL" if r["eol"] else ("yes" if r["supported"] else "no"))
+                (
+                    r["line"],
+                    r["branch"],
+                    r["latest_final"],
+                    ui.date(r["latest_final_date"]),
+                    r["latest_rc"],
+                    "EOL" if r["eol"] else ("yes" if r["supported"] else "no"),
+                )
                 for r in reversed(d["lines"])
             ],
         )
@@ -64,8 +78,14 @@ def print_status(d: dict[str, Any]) -> None:
             "Open release candidates",
             ["version", "kind", "rcs", "rc1 age (days)", "window", "window ends"],
             [
-                (r["version"], r["kind"], ", ".join(r["rcs"]), r["age_days"], f"{r['window_days']} days",
-                 ui.date(r["window_ends"]) + (" (open)" if r["window_open"] else " (passed)"))
+                (
+                    r["version"],
+                    r["kind"],
+                    ", ".join(r["rcs"]),
+                    r["age_days"],
+                    f"{r['window_days']} days",
+                    ui.date(r["window_ends"]) + (" (open)" if r["window_open"] else " (passed)"),
+                )
                 for r in d["open_rcs"]
             ],
         )
@@ -75,8 +95,15 @@ def print_status(d: dict[str, Any]) -> None:
             "Cadence",
             ["type", "last", "date", "next due", "status"],
             [
-                (r["type"] + (f" {r['line']}" if r.get("line") else ""), r["last"] or "never", r["last_date"],
-                 r["due"], "OVERDUE" if r["overdue"] else ("-" if r["days_left"] is None else f"{r['days_left']} days left"))
+                (
+                    r["type"] + (f" {r['line']}" if r.get("line") else ""),
+                    r["last"] or "never",
+                    r["last_date"],
+                    r["due"],
+                    "OVERDUE"
+                    if r["overdue"]
+                    else ("-" if r["days_left"] is None else f"{r['days_left']} days left"),
+                )
                 for r in sched["rows"]
             ],
         )

@@ -6,23 +6,36 @@ from invoke import task
 
 
 def register(collection, edge) -> None:
-    @task(help={"version": "the release to check, e.g. 0.4.0 or 0.4.0rc1",
-                "json": "print the checks as JSON (for CI)",
-                "path": "repository path (default: .)",
-                "config": "pyproject.toml holding [tool.release]"})
+    @task(
+        help={
+            "version": "the release to check, e.g. 0.4.0 or 0.4.0rc1",
+            "json": "print the checks as JSON (for CI)",
+            "path": "repository path (default: .)",
+            "config": "pyproject.toml holding [tool.release]",
+        }
+    )
     @edge
     def verify(c, version, json=False, path=None, config=None):
         """Re-check a release against its journal: tag on origin, index files, npm, images."""
-        from release.tasks import ui
         from release.commands.verify import raise_for
         from release.commands.verify import verify as run_checks
+        from release.tasks import ui
 
         rows = run_checks(version, path or ".", config)
         if json:
-            ui.emit_json({"version": version, "ok": all(r.ok for r in rows), "checks": [r.as_dict() for r in rows]})
+            ui.emit_json(
+                {
+                    "version": version,
+                    "ok": all(r.ok for r in rows),
+                    "checks": [r.as_dict() for r in rows],
+                }
+            )
         else:
-            ui.table(f"release.verify {version}", ["item", "expected", "actual", "status"],
-                     [(r.item, r.expected, r.actual, "ok" if r.ok else "DIFFERS") for r in rows])
+            ui.table(
+                f"release.verify {version}",
+                ["item", "expected", "actual", "status"],
+                [(r.item, r.expected, r.actual, "ok" if r.ok else "DIFFERS") for r in rows],
+            )
         raise_for(version, rows)
 
     collection("release").add_task(verify)

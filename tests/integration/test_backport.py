@@ -87,9 +87,15 @@ def test_fix_is_backported_to_two_lines_with_prs_and_the_checkout_is_untouched(g
 
     outcomes = bp.backport(str(pr["number"]), ["release-0.4.x", "0.3"], path=str(git_repo.root))
 
-    assert [(o.target, o.status) for o in outcomes] == [("release-0.4.x", "opened"), ("release-0.3.x", "opened")]
+    assert [(o.target, o.status) for o in outcomes] == [
+        ("release-0.4.x", "opened"),
+        ("release-0.3.x", "opened"),
+    ]
     short = fix[: bp.SHORT]
-    assert {f"backport/{short}/release-0.4.x", f"backport/{short}/release-0.3.x"} <= origin_branches(git_repo)
+    assert {
+        f"backport/{short}/release-0.4.x",
+        f"backport/{short}/release-0.3.x",
+    } <= origin_branches(git_repo)
     for target in ("release-0.4.x", "release-0.3.x"):
         branch = f"backport/{short}/{target}"
         msg = git_repo.git("log", "-1", "--format=%B", branch, cwd=git_repo.origin)
@@ -103,13 +109,17 @@ def test_fix_is_backported_to_two_lines_with_prs_and_the_checkout_is_untouched(g
         assert p["title"] == f"fix: crash on empty input (backport #{pr['number']})"
         assert p["head"]["ref"] == f"backport/{short}/{target}"
         assert pr["html_url"] in p["body"]
-        assert [lb["name"] for lb in p["labels"]] == ["bug"]  # the Mergify trigger label is not copied
+        assert [lb["name"] for lb in p["labels"]] == [
+            "bug"
+        ]  # the Mergify trigger label is not copied
     assert user_view(git_repo) == before
     assert not state_path(git_repo).exists()
     assert not (git_repo.root / ".git" / "release" / "backports" / "backport").exists()
 
     posts = github.count("POST")
-    again = bp.backport(str(pr["number"]), ["release-0.4.x", "release-0.3.x"], path=str(git_repo.root))
+    again = bp.backport(
+        str(pr["number"]), ["release-0.4.x", "release-0.3.x"], path=str(git_repo.root)
+    )
     assert [o.status for o in again] == ["skipped", "skipped"]
     assert all("open backport PR" in o.detail for o in again)
     assert github.count("POST") == posts
@@ -137,8 +147,8 @@ def test_a_change_already_cherry_picked_onto_a_line_is_skipped(git_repo, monkeyp
     assert by["release-0.4.x"].status == "skipped" and "trailer" in by["release-0.4.x"].detail
     assert by["release-0.3.x"].status == "pushed" and "no PR" in by["release-0.3.x"].detail
     assert git_repo.git("rev-parse", "release-0.4.x", cwd=git_repo.origin) == merged_into_04
-    assert f"backport/{fix[:bp.SHORT]}/release-0.4.x" not in origin_branches(git_repo)
-    assert f"backport/{fix[:bp.SHORT]}/release-0.3.x" in origin_branches(git_repo)
+    assert f"backport/{fix[: bp.SHORT]}/release-0.4.x" not in origin_branches(git_repo)
+    assert f"backport/{fix[: bp.SHORT]}/release-0.3.x" in origin_branches(git_repo)
 
     again = bp.backport(fix, ["release-0.4.x", "release-0.3.x"], path=str(git_repo.root))
     assert [o.status for o in again] == ["skipped", "skipped"]
@@ -167,16 +177,27 @@ def test_conflict_stops_cleanly_then_continue_finishes_every_target(git_repo, gh
     with pytest.raises(bp.BackportConflict) as info:
         bp.backport(fix, ["release-0.4.x", "release-0.3.x"], path=str(git_repo.root))
     err = info.value
-    wt = git_repo.root / ".git" / "release" / "backports" / "backport" / fix[: bp.SHORT] / "release-0.4.x"
+    wt = (
+        git_repo.root
+        / ".git"
+        / "release"
+        / "backports"
+        / "backport"
+        / fix[: bp.SHORT]
+        / "release-0.4.x"
+    )
     assert "app.py" in err.message and str(wt) in err.message
     assert "--continue" in err.hint and "--abort" in err.hint
     assert err.outcomes[-1].status == "conflict"
     assert wt.is_dir() and "<<<<<<<" in (wt / "app.py").read_text()
     assert state_path(git_repo).exists()
-    assert not any(b.startswith("backport/") for b in origin_branches(git_repo))  # nothing pushed yet
+    assert not any(
+        b.startswith("backport/") for b in origin_branches(git_repo)
+    )  # nothing pushed yet
     assert git_repo.git("rev-parse", "release-0.4.x", cwd=git_repo.origin) == release_04
-    assert {k: v for k, v in user_view(git_repo).items() if k not in ("heads", "worktrees")} == \
-        {k: v for k, v in before.items() if k not in ("heads", "worktrees")}
+    assert {k: v for k, v in user_view(git_repo).items() if k not in ("heads", "worktrees")} == {
+        k: v for k, v in before.items() if k not in ("heads", "worktrees")
+    }
 
     with pytest.raises(bp.BackportInProgress):
         bp.backport(fix, ["release-0.3.x"], path=str(git_repo.root))
@@ -187,13 +208,20 @@ def test_conflict_stops_cleanly_then_continue_finishes_every_target(git_repo, gh
     subprocess.run(["git", "add", "app.py"], cwd=wt, env=git_repo.env, check=True)
     outcomes = bp.continue_backport(path=str(git_repo.root))
 
-    assert [(o.target, o.status) for o in outcomes] == [("release-0.4.x", "opened"), ("release-0.3.x", "opened")]
+    assert [(o.target, o.status) for o in outcomes] == [
+        ("release-0.4.x", "opened"),
+        ("release-0.3.x", "opened"),
+    ]
     short = fix[: bp.SHORT]
     for target in ("release-0.4.x", "release-0.3.x"):
-        msg = git_repo.git("log", "-1", "--format=%B", f"backport/{short}/{target}", cwd=git_repo.origin)
+        msg = git_repo.git(
+            "log", "-1", "--format=%B", f"backport/{short}/{target}", cwd=git_repo.origin
+        )
         assert f"(cherry picked from commit {fix})" in msg
-    assert git_repo.git("show", f"backport/{short}/release-0.4.x:app.py", cwd=git_repo.origin) == \
-        "alpha\nBETA on the line, fixed\ngamma"
+    assert (
+        git_repo.git("show", f"backport/{short}/release-0.4.x:app.py", cwd=git_repo.origin)
+        == "alpha\nBETA on the line, fixed\ngamma"
+    )
     assert sorted(p["base"]["ref"] for p in github.pulls()) == ["release-0.3.x", "release-0.4.x"]
     assert not state_path(git_repo).exists() and not wt.exists()
     assert user_view(git_repo) == before
@@ -217,10 +245,12 @@ def test_abort_removes_the_worktree_and_the_branch(git_repo, monkeypatch):
     said = bp.abort_backport(path=str(git_repo.root))
 
     assert any("removed worktree" in s for s in said)
-    assert any("kept release-0.3.x" in s for s in said)  # the clean target was pushed before the conflict
+    assert any(
+        "kept release-0.3.x" in s for s in said
+    )  # the clean target was pushed before the conflict
     assert user_view(git_repo) == before
     assert not state_path(git_repo).exists()
-    assert f"backport/{fix[:bp.SHORT]}/release-0.4.x" not in origin_branches(git_repo)
+    assert f"backport/{fix[: bp.SHORT]}/release-0.4.x" not in origin_branches(git_repo)
     with pytest.raises(ReleaseError, match="no backport is in progress"):
         bp.abort_backport(path=str(git_repo.root))
 
@@ -254,7 +284,7 @@ def test_titles_and_subjects_with_shell_metacharacters_are_inert(git_repo, gh_en
     github = gh_env
     configure(git_repo, github)
     two_lines(git_repo)
-    nasty = 'fix: $(touch pwned) `touch pwned2`; rm -rf "$HOME" && echo \'x\' | cat > pwned3'
+    nasty = "fix: $(touch pwned) `touch pwned2`; rm -rf \"$HOME\" && echo 'x' | cat > pwned3"
     fix = git_repo.commit(nasty, "fix.py", "fixed\n")
     git_repo.git("push", "-q", "origin", "main")
     pr = merged_pr(github, fix, nasty + "\nsecond line; $(id)", ["needs; review"])
@@ -262,11 +292,15 @@ def test_titles_and_subjects_with_shell_metacharacters_are_inert(git_repo, gh_en
     outcomes = bp.backport(f"#{pr['number']}", ["release-0.4.x"], path=str(git_repo.root))
 
     assert outcomes[0].status == "opened"
-    made = [p for p in github.pulls() if p["base"]["ref"] == "release-0.4.x"][0]
+    made = next(p for p in github.pulls() if p["base"]["ref"] == "release-0.4.x")
     assert made["title"] == nasty + f" second line; $(id) (backport #{pr['number']})"
     assert [lb["name"] for lb in made["labels"]] == ["needs; review"]
-    found = [p for p in (tmp_path, git_repo.root, Path.cwd()) for name in ("pwned", "pwned2", "pwned3")
-             if (p / name).exists()]
+    found = [
+        p
+        for p in (tmp_path, git_repo.root, Path.cwd())
+        for name in ("pwned", "pwned2", "pwned3")
+        if (p / name).exists()
+    ]
     assert found == []
     assert (Path(os.environ["HOME"])).is_dir()
 
@@ -286,26 +320,38 @@ def test_a_range_and_a_true_merge_pick_every_commit(git_repo, monkeypatch):
     git_repo.git("push", "-q", "origin", "main")
 
     bp.backport(f"{a[:12]}..{c2[:12]}", ["release-0.4.x"], path=str(git_repo.root))
-    branch = f"backport/{c2[:bp.SHORT]}/release-0.4.x"
+    branch = f"backport/{c2[: bp.SHORT]}/release-0.4.x"
     log = git_repo.git("log", "--format=%B%x00", f"release-0.4.x..{branch}", cwd=git_repo.origin)
     assert f"cherry picked from commit {c1}" in log and f"cherry picked from commit {c2}" in log
-    assert git_repo.git("rev-list", "--count", f"release-0.4.x..{branch}", cwd=git_repo.origin) == "2"
+    assert (
+        git_repo.git("rev-list", "--count", f"release-0.4.x..{branch}", cwd=git_repo.origin) == "2"
+    )
 
     bp.backport(merge, ["release-0.3.x"], path=str(git_repo.root))
-    branch = f"backport/{merge[:bp.SHORT]}/release-0.3.x"
+    branch = f"backport/{merge[: bp.SHORT]}/release-0.3.x"
     log = git_repo.git("log", "--format=%B", f"release-0.3.x..{branch}", cwd=git_repo.origin)
     assert f"cherry picked from commit {t1}" in log
-    assert git_repo.git("rev-list", "--count", f"release-0.3.x..{branch}", cwd=git_repo.origin) == "1"
+    assert (
+        git_repo.git("rev-list", "--count", f"release-0.3.x..{branch}", cwd=git_repo.origin) == "1"
+    )
 
 
-def cli(wd: WorkDir, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def cli(
+    wd: WorkDir, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full = dict(wd.env)
     full["PYTHONPATH"] = str(PROJECT_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")
     full.pop("GITHUB_TOKEN", None)
     full.pop("GH_TOKEN", None)
     full.update(env or {})
-    return subprocess.run([sys.executable, "-m", "release", *args], cwd=wd.root, env=full,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "release", *args],
+        cwd=wd.root,
+        env=full,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_cli_positional_ref_then_continue_and_abort_flags_alone(git_repo):
@@ -342,7 +388,9 @@ def test_a_refused_pull_request_is_opened_by_continue(git_repo, gh_env):
     with pytest.raises(ReleaseError) as info:
         bp.backport(fix, ["release-0.4.x"], path=str(git_repo.root))
     assert "--continue" in info.value.hint
-    assert f"backport/{fix[:bp.SHORT]}/release-0.4.x" in origin_branches(git_repo)  # pushed, PR missing
+    assert f"backport/{fix[: bp.SHORT]}/release-0.4.x" in origin_branches(
+        git_repo
+    )  # pushed, PR missing
     assert github.pulls() == []
 
     outcomes = bp.continue_backport(path=str(git_repo.root))

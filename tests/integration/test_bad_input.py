@@ -39,8 +39,10 @@ def config(extra: str, base: str = PYPROJECT) -> Callable[[Sandbox], None]:
 
 def package_config(table: str) -> Callable[[Sandbox], None]:
     base = PYPROJECT.replace(
-        '# git-only: the version files are bumped, no package is published\n'
-        'version_files = ["pyproject.toml", "demo_client/__init__.py"]\n', "")
+        "# git-only: the version files are bumped, no package is published\n"
+        'version_files = ["pyproject.toml", "demo_client/__init__.py"]\n',
+        "",
+    )
     return config(table, base)
 
 
@@ -117,96 +119,259 @@ def broken_origin(sb: Sandbox) -> None:
 CASES = [
     # malformed versions and kinds
     Case("plan-unknown-kind", ["release.plan", "hotfix"], "'hotfix' is not a release kind"),
-    Case("line-not-a-line", ["release.patch", "--line", "zero.four"], "'zero.four' is not a release line"),
-    Case("line-with-newline", ["release.patch", "--line", "0.1\nrm -rf /"], "is not a release line"),
-    Case("line-with-shell-metachars", ["release.rc", "--line", "$(touch pwned);0.1"], "no release candidate"),
+    Case(
+        "line-not-a-line",
+        ["release.patch", "--line", "zero.four"],
+        "'zero.four' is not a release line",
+    ),
+    Case(
+        "line-with-newline", ["release.patch", "--line", "0.1\nrm -rf /"], "is not a release line"
+    ),
+    Case(
+        "line-with-shell-metachars",
+        ["release.rc", "--line", "$(touch pwned);0.1"],
+        "no release candidate",
+    ),
     Case("journal-unknown-version", ["release.journal", "9.9.9"], "no journal for 9.9.9"),
     Case("resume-unknown-version", ["release.resume", "0.7.0"], "no journal for 0.7.0"),
-    Case("changelog-update-bad-version", ["changelog.update", "0.4"], "'0.4' is not a release version"),
+    Case(
+        "changelog-update-bad-version",
+        ["changelog.update", "0.4"],
+        "'0.4' is not a release version",
+    ),
     Case("verify-bad-version", ["release.verify", "v1.2"], "'v1.2' is not a release version"),
     # --commit
-    Case("commit-unknown", ["release.minor", "--commit", "deadbeef"], "--commit deadbeef is not a commit"),
-    Case("commit-not-on-main", ["release.minor", "--commit", "side"], "is not on origin/main", side_commit),
+    Case(
+        "commit-unknown",
+        ["release.minor", "--commit", "deadbeef"],
+        "--commit deadbeef is not a commit",
+    ),
+    Case(
+        "commit-not-on-main",
+        ["release.minor", "--commit", "side"],
+        "is not on origin/main",
+        side_commit,
+    ),
     # tags
-    Case("tag-on-origin-elsewhere", ["release.minor", "--yes"], "v0.1.0rc1 already exists on origin",
-         tag_on_origin_elsewhere),
-    Case("tag-locally-elsewhere", ["release.minor", "--yes"], "0.1.0 already has release candidates",
-         tag_locally_elsewhere),
+    Case(
+        "tag-on-origin-elsewhere",
+        ["release.minor", "--yes"],
+        "v0.1.0rc1 already exists on origin",
+        tag_on_origin_elsewhere,
+    ),
+    Case(
+        "tag-locally-elsewhere",
+        ["release.minor", "--yes"],
+        "0.1.0 already has release candidates",
+        tag_locally_elsewhere,
+    ),
     # tree, branch, sync
     Case("dirty-tree", ["release.minor", "--yes"], "uncommitted changes in history.txt", dirty),
     Case("minor-from-feature-branch", ["release.minor", "--yes"], "cut from main", feature_branch),
-    Case("patch-on-main", ["release.patch", "--yes"], "patch releases are made from a release branch"),
-    Case("patch-from-main-after-release", ["release.patch", "--yes"], "main is not one",
-         lambda sb: (released_line(sb), sb.wd.git("checkout", "-q", "main"))),
+    Case(
+        "patch-on-main", ["release.patch", "--yes"], "patch releases are made from a release branch"
+    ),
+    Case(
+        "patch-from-main-after-release",
+        ["release.patch", "--yes"],
+        "main is not one",
+        lambda sb: (released_line(sb), sb.wd.git("checkout", "-q", "main")),
+    ),
     Case("behind-origin", ["release.minor", "--yes"], "main is behind origin/main", behind_origin),
-    Case("ahead-of-origin", ["release.minor", "--yes"], "main has commits that are not on origin",
-         ahead_of_origin),
+    Case(
+        "ahead-of-origin",
+        ["release.minor", "--yes"],
+        "main has commits that are not on origin",
+        ahead_of_origin,
+    ),
     Case("origin-unreachable", ["release.minor", "--yes"], "cannot read origin", broken_origin),
     # release kinds in the wrong state
     Case("rc-without-open-line", ["release.rc", "--yes"], "no release candidate is open"),
     Case("final-without-open-line", ["release.final", "--yes"], "no release candidate is open"),
-    Case("final-inside-window", ["release.final", "--yes"], "window for 0.1.0 closes", on_release_line),
-    Case("minor-twice", ["release.minor", "--yes"], "use release.rc", lambda sb: sb.run("release.minor", "--yes", check=True)),
+    Case(
+        "final-inside-window",
+        ["release.final", "--yes"],
+        "window for 0.1.0 closes",
+        on_release_line,
+    ),
+    Case(
+        "minor-twice",
+        ["release.minor", "--yes"],
+        "use release.rc",
+        lambda sb: sb.run("release.minor", "--yes", check=True),
+    ),
     Case("rc-on-final-line", ["release.rc", "--yes"], "line 0.1 is already final", released_line),
-    Case("patch-unknown-line", ["release.patch", "--line", "9.9", "--yes"], "line 9.9 has no final release yet"),
+    Case(
+        "patch-unknown-line",
+        ["release.patch", "--line", "9.9", "--yes"],
+        "line 9.9 has no final release yet",
+    ),
     # people
-    Case("owner-not-listed", ["release.minor", "--yes", "--owner", "mallory"], "mallory is not in CODEOWNERS"),
+    Case(
+        "owner-not-listed",
+        ["release.minor", "--yes", "--owner", "mallory"],
+        "mallory is not in CODEOWNERS",
+    ),
     Case("codeowners-missing", ["release.minor", "--yes"], "no CODEOWNERS file", no_codeowners),
     # configuration
-    Case("config-unknown-key", ["release.status"], "[tool.release].relase_branch is not a known key",
-         config('', PYPROJECT.replace("[tool.release]\n", '[tool.release]\nrelase_branch = "x"\n'))),
-    Case("config-wrong-type-int", ["release.status"], "[tool.release].windows.minor = 'seven' is not valid",
-         config('[tool.release.windows]\nminor = "seven"\n')),
-    Case("config-wrong-type-bool", ["release.plan", "minor"], "require_codeowners = 'yes' is not valid",
-         config('', PYPROJECT.replace("require_codeowners = true", 'require_codeowners = "yes"'))),
-    Case("config-negative-days", ["release.status"], "cadence.patch_days = -1 is not valid",
-         config('[tool.release.cadence]\npatch_days = -1\n')),
-    Case("config-unknown-nested-key", ["release.status"], "[tool.release].tests.evidense is not a known key",
-         config('', PYPROJECT.replace('evidence = "none"', 'evidense = "none"'))),
-    Case("config-bad-evidence", ["release.status"], "tests.evidence = 'maybe' is not valid",
-         config('', PYPROJECT.replace('evidence = "none"', 'evidence = "maybe"'))),
-    Case("config-branch-pattern", ["release.status"], "must contain {major} and {minor}",
-         config('', PYPROJECT.replace("[tool.release]\n", '[tool.release]\nbranch_pattern = "release-{major}"\n'))),
-    Case("config-tag-pattern", ["release.status"], "must contain {version} once",
-         config('', PYPROJECT.replace("[tool.release]\n", '[tool.release]\ntag_pattern = "release"\n'))),
-    Case("config-github-repo", ["release.status"], "expected owner/name",
-         config('', PYPROJECT.replace("[tool.release]\n", '[tool.release]\ngithub_repo = "just-a-name"\n'))),
+    Case(
+        "config-unknown-key",
+        ["release.status"],
+        "[tool.release].relase_branch is not a known key",
+        config("", PYPROJECT.replace("[tool.release]\n", '[tool.release]\nrelase_branch = "x"\n')),
+    ),
+    Case(
+        "config-wrong-type-int",
+        ["release.status"],
+        "[tool.release].windows.minor = 'seven' is not valid",
+        config('[tool.release.windows]\nminor = "seven"\n'),
+    ),
+    Case(
+        "config-wrong-type-bool",
+        ["release.plan", "minor"],
+        "require_codeowners = 'yes' is not valid",
+        config("", PYPROJECT.replace("require_codeowners = true", 'require_codeowners = "yes"')),
+    ),
+    Case(
+        "config-negative-days",
+        ["release.status"],
+        "cadence.patch_days = -1 is not valid",
+        config("[tool.release.cadence]\npatch_days = -1\n"),
+    ),
+    Case(
+        "config-unknown-nested-key",
+        ["release.status"],
+        "[tool.release].tests.evidense is not a known key",
+        config("", PYPROJECT.replace('evidence = "none"', 'evidense = "none"')),
+    ),
+    Case(
+        "config-bad-evidence",
+        ["release.status"],
+        "tests.evidence = 'maybe' is not valid",
+        config("", PYPROJECT.replace('evidence = "none"', 'evidence = "maybe"')),
+    ),
+    Case(
+        "config-branch-pattern",
+        ["release.status"],
+        "must contain {major} and {minor}",
+        config(
+            "",
+            PYPROJECT.replace(
+                "[tool.release]\n", '[tool.release]\nbranch_pattern = "release-{major}"\n'
+            ),
+        ),
+    ),
+    Case(
+        "config-tag-pattern",
+        ["release.status"],
+        "must contain {version} once",
+        config(
+            "", PYPROJECT.replace("[tool.release]\n", '[tool.release]\ntag_pattern = "release"\n')
+        ),
+    ),
+    Case(
+        "config-github-repo",
+        ["release.status"],
+        "expected owner/name",
+        config(
+            "",
+            PYPROJECT.replace("[tool.release]\n", '[tool.release]\ngithub_repo = "just-a-name"\n'),
+        ),
+    ),
     Case("config-not-toml", ["release.status"], "is not valid TOML", config("[tool.release\n")),
-    Case("package-bad-kind", ["release.status"], "kind = 'rust' is not valid",
-         package_config('[[tool.release.packages]]\nname = "x"\nkind = "rust"\n')),
-    Case("package-path-missing", ["release.status"], "path 'nope' does not exist",
-         package_config('[[tool.release.packages]]\nname = "x"\npath = "nope"\n')),
-    Case("package-version-file-missing", ["release.status"], "version file ./missing.toml does not exist",
-         package_config('[[tool.release.packages]]\nname = "x"\nversion_files = ["missing.toml"]\n')),
-    Case("package-unknown-dependency", ["release.status"], "depends_on 'ghost', which is not a package",
-         package_config('[[tool.release.packages]]\nname = "x"\ndepends_on = ["ghost"]\n')),
-    Case("package-cycle", ["release.status"], "has a cycle",
-         package_config('[[tool.release.packages]]\nname = "a"\ndepends_on = ["b"]\n'
-                        '[[tool.release.packages]]\nname = "b"\ndepends_on = ["a"]\n')),
-    Case("package-duplicate-name", ["release.status"], "is used twice",
-         package_config('[[tool.release.packages]]\nname = "a"\n[[tool.release.packages]]\nname = "a"\n')),
-    Case("docker-without-image", ["release.status"], "docker package without image",
-         package_config('[[tool.release.packages]]\nname = "img"\nkind = "docker"\n')),
-    Case("version-file-without-version", ["release.minor", "--yes"], "has no __version__",
-         commit_file("demo_client/__init__.py", '"""No version here."""\n')),
-    Case("pyproject-without-version", ["release.minor", "--yes"], "has no [project].version",
-         commit_file("pyproject.toml", PYPROJECT.replace('version = "0.0.0"  # managed by release-kit\n', ""))),
-    Case("index-refuses-connections", ["release.minor", "--yes"], "does not answer",
-         commit_file("pyproject.toml", PYPROJECT.replace(
-             '# git-only: the version files are bumped, no package is published\n'
-             'version_files = ["pyproject.toml", "demo_client/__init__.py"]\n', "")
-             + PACKAGE + '\n[tool.release.repositories]\ntestpypi_simple = "http://127.0.0.1:9/simple/"\n'
-             'testpypi_upload = "http://127.0.0.1:9/"\n')),
+    Case(
+        "package-bad-kind",
+        ["release.status"],
+        "kind = 'rust' is not valid",
+        package_config('[[tool.release.packages]]\nname = "x"\nkind = "rust"\n'),
+    ),
+    Case(
+        "package-path-missing",
+        ["release.status"],
+        "path 'nope' does not exist",
+        package_config('[[tool.release.packages]]\nname = "x"\npath = "nope"\n'),
+    ),
+    Case(
+        "package-version-file-missing",
+        ["release.status"],
+        "version file ./missing.toml does not exist",
+        package_config('[[tool.release.packages]]\nname = "x"\nversion_files = ["missing.toml"]\n'),
+    ),
+    Case(
+        "package-unknown-dependency",
+        ["release.status"],
+        "depends_on 'ghost', which is not a package",
+        package_config('[[tool.release.packages]]\nname = "x"\ndepends_on = ["ghost"]\n'),
+    ),
+    Case(
+        "package-cycle",
+        ["release.status"],
+        "has a cycle",
+        package_config(
+            '[[tool.release.packages]]\nname = "a"\ndepends_on = ["b"]\n'
+            '[[tool.release.packages]]\nname = "b"\ndepends_on = ["a"]\n'
+        ),
+    ),
+    Case(
+        "package-duplicate-name",
+        ["release.status"],
+        "is used twice",
+        package_config(
+            '[[tool.release.packages]]\nname = "a"\n[[tool.release.packages]]\nname = "a"\n'
+        ),
+    ),
+    Case(
+        "docker-without-image",
+        ["release.status"],
+        "docker package without image",
+        package_config('[[tool.release.packages]]\nname = "img"\nkind = "docker"\n'),
+    ),
+    Case(
+        "version-file-without-version",
+        ["release.minor", "--yes"],
+        "has no __version__",
+        commit_file("demo_client/__init__.py", '"""No version here."""\n'),
+    ),
+    Case(
+        "pyproject-without-version",
+        ["release.minor", "--yes"],
+        "has no [project].version",
+        commit_file(
+            "pyproject.toml", PYPROJECT.replace('version = "0.0.0"  # managed by release-kit\n', "")
+        ),
+    ),
+    Case(
+        "index-refuses-connections",
+        ["release.minor", "--yes"],
+        "does not answer",
+        commit_file(
+            "pyproject.toml",
+            PYPROJECT.replace(
+                "# git-only: the version files are bumped, no package is published\n"
+                'version_files = ["pyproject.toml", "demo_client/__init__.py"]\n',
+                "",
+            )
+            + PACKAGE
+            + '\n[tool.release.repositories]\ntestpypi_simple = "http://127.0.0.1:9/simple/"\n'
+            'testpypi_upload = "http://127.0.0.1:9/"\n',
+        ),
+    ),
     # outside a repository
-    Case("outside-git-repo", ["release.status"], "is not inside a git repository", cwd_outside=True),
+    Case(
+        "outside-git-repo", ["release.status"], "is not inside a git repository", cwd_outside=True
+    ),
 ]
 
 
 def state(sb: Sandbox) -> dict:
     snap = sb.wd.snapshot()
     journal_dir = sb.root / ".git" / "release"
-    snap["journals"] = sorted(p.name for p in journal_dir.rglob("*")) if journal_dir.exists() else []
-    snap["files"] = subprocess.run(["git", "diff", "HEAD"], cwd=sb.root, capture_output=True, text=True).stdout
+    snap["journals"] = (
+        sorted(p.name for p in journal_dir.rglob("*")) if journal_dir.exists() else []
+    )
+    snap["files"] = subprocess.run(
+        ["git", "diff", "HEAD"], cwd=sb.root, capture_output=True, text=True
+    ).stdout
     return snap
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from release.commands.changelog import history, release_notes
 from release.adapters.git import read_state
+from release.commands.changelog import history, release_notes
 from release.core.policy import Policy
 from release.core.version import Version
 
@@ -25,8 +25,13 @@ POLICY = Policy(github_repo="o/r")
 
 def cli(wd, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT), RELEASE_NOW="1795000000")
-    return subprocess.run([sys.executable, "-m", "release", *args], cwd=wd.root, env=env,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "release", *args],
+        cwd=wd.root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
 
 
 def build_history(wd) -> dict[str, str]:
@@ -53,18 +58,28 @@ def build_history(wd) -> dict[str, str]:
     wd.git("checkout", "-q", "-b", "release-0.2.x")
     wd.tag("v0.2.0rc1", date=t + 11)
     wd.git("checkout", "-q", "main")
-    shas["fix7"] = wd.commit("fix: crash on empty input (#7)", path="input.txt", text="input\n", date=t + 12)
+    shas["fix7"] = wd.commit(
+        "fix: crash on empty input (#7)", path="input.txt", text="input\n", date=t + 12
+    )
     shas["fix8"] = wd.commit("fix(cli): exit code (#8)", path="cli.txt", text="cli\n", date=t + 13)
     wd.commit("feat: next minor work (#9)", date=t + 14)
     # backports onto release-0.2.x: a `cherry-pick -x`, a Mergify backport of another PR, and a
     # second (Mergify) backport of the same PR #7: one entry each PR, attributed to the original.
     wd.git("checkout", "-q", "release-0.2.x")
     wd.git("cherry-pick", "-x", shas["fix7"])
-    wd.commit(f"fix(cli): exit code (backport #8) (#10)\n\nThis is an automatic backport of pull request #8 "
-              f"done by [Mergify](https://mergify.com).\n\n(cherry picked from commit {shas['fix8']})",
-              path="cli.txt", text="cli\n", date=t + 15)
-    wd.commit(f"fix: crash on empty input (backport #7) (#11)\n\n(cherry picked from commit {shas['fix7']})",
-              path="input2.txt", text="follow-up\n", date=t + 16)
+    wd.commit(
+        f"fix(cli): exit code (backport #8) (#10)\n\nThis is an automatic backport of pull request #8 "
+        f"done by [Mergify](https://mergify.com).\n\n(cherry picked from commit {shas['fix8']})",
+        path="cli.txt",
+        text="cli\n",
+        date=t + 15,
+    )
+    wd.commit(
+        f"fix: crash on empty input (backport #7) (#11)\n\n(cherry picked from commit {shas['fix7']})",
+        path="input2.txt",
+        text="follow-up\n",
+        date=t + 16,
+    )
     wd.tag("v0.2.0rc2", date=t + 17)
     wd.commit("chore: prepare 0.2.0", date=t + 18)
     return shas
@@ -79,11 +94,15 @@ def test_final_after_rcs_folds_them_and_lists_each_pr_once(git_repo):
     sections = {s["key"]: [e["pr"] for e in s["entries"]] for s in data["sections"]}
     assert sections["breaking"] == [5]
     assert sorted(sections["feat"]) == [3]
-    assert sorted(sections["fix"]) == [4, 7, 8]  # 2 is in v0.1.0; 4 via main, not again via 0.1.1's pick
+    assert sorted(sections["fix"]) == [
+        4,
+        7,
+        8,
+    ]  # 2 is in v0.1.0; 4 via main, not again via 0.1.1's pick
     assert sections["docs"] == [6]
-    assert [e["subject"] for s in data["sections"] if s["key"] == "other" for e in s["entries"]] == [
-        "Update README.md"
-    ]
+    assert [
+        e["subject"] for s in data["sections"] if s["key"] == "other" for e in s["entries"]
+    ] == ["Update README.md"]
     fixes = {e["pr"]: e for s in data["sections"] if s["key"] == "fix" for e in s["entries"]}
     assert fixes[7]["backports"] == [11] and fixes[8]["backports"] == [10]
     assert 9 not in [e["pr"] for s in data["sections"] for e in s["entries"]]  # main after the cut
@@ -105,7 +124,9 @@ def test_rc_is_since_the_previous_final_and_patch_stays_on_its_line(git_repo):
     patch = release_notes(git_repo.root, state.tagset, Version.parse("0.1.1"), POLICY)
     assert patch.previous_tag == "v0.1.0"
     assert [(e.pr, e.picked_from is not None) for e in patch.entries] == [(4, True)]
-    nxt = release_notes(git_repo.root, state.tagset, Version.parse("0.1.2"), POLICY, rev="release-0.1.x")
+    nxt = release_notes(
+        git_repo.root, state.tagset, Version.parse("0.1.2"), POLICY, rev="release-0.1.x"
+    )
     assert nxt.entries == []  # nothing new on the old line; main's commits never leak in
 
 
@@ -126,8 +147,11 @@ def test_since_overrides_the_start_and_unknown_tags_are_one_line_errors(git_repo
 
 def test_draft_writes_nothing_and_update_twice_is_idempotent(git_repo):
     build_history(git_repo)
-    git_repo.write("CHANGELOG.md", "# Changelog\n\n## [Unreleased]\n\n- Hand-written: new docs site.\n\n"
-                                   "## [0.1.0] - 2026-01-01\n\n- Edited by hand.\n")
+    git_repo.write(
+        "CHANGELOG.md",
+        "# Changelog\n\n## [Unreleased]\n\n- Hand-written: new docs site.\n\n"
+        "## [0.1.0] - 2026-01-01\n\n- Edited by hand.\n",
+    )
     git_repo.git("add", "CHANGELOG.md")
     git_repo.git("commit", "-q", "-m", "docs: changelog")
     before = git_repo.snapshot()
@@ -179,8 +203,13 @@ def test_synthetic_repo_is_deterministic_and_its_history_has_no_duplicates(tmp_p
     b = synth.make_repo(tmp_path / "b", commits=400, tags=50, seed=3)
 
     def refs(p):
-        return subprocess.run(["git", "for-each-ref", "--format=%(refname) %(objectname)"], cwd=p,
-                              capture_output=True, text=True, check=True).stdout
+        return subprocess.run(
+            ["git", "for-each-ref", "--format=%(refname) %(objectname)"],
+            cwd=p,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
 
     assert refs(a) == refs(b)
     assert synth.make_repo(tmp_path / "a", commits=400, tags=50, seed=3) == a  # reused

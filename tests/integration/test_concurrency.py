@@ -18,8 +18,14 @@ def test_second_run_refuses_while_the_first_holds_the_lock(sandbox: Sandbox, tmp
     fifo = tmp_path / "pause"
     os.mkfifo(fifo)
     env = dict(sb.env, RELEASE_PAUSE_AFTER="git:commit", RELEASE_PAUSE_FIFO=str(fifo))
-    first = subprocess.Popen([sys.executable, "-m", "release", "release.minor", "--yes"], cwd=sb.root,
-                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [sys.executable, "-m", "release", "release.minor", "--yes"],
+        cwd=sb.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         # Opening the FIFO for writing blocks until the first run reaches the pause: no sleep.
         with open(fifo, "w") as gate:
@@ -28,7 +34,7 @@ def test_second_run_refuses_while_the_first_holds_the_lock(sandbox: Sandbox, tmp
             assert "another release run for 0.1.0rc1 is in progress" in second.stderr
             assert sb.origin_tags() == []  # the second run did nothing
             gate.write("go\n")
-        out, err = first.communicate(timeout=120)
+        _out, err = first.communicate(timeout=120)
     finally:
         if first.poll() is None:
             first.kill()

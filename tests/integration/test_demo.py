@@ -39,8 +39,14 @@ def _require(*modules: str) -> None:
 def test_outside_a_checkout_the_demo_says_so_in_one_line(tmp_path):
     (tmp_path / "scripts").mkdir()
     shutil.copy(PROJECT_ROOT / "scripts" / "demo.py", tmp_path / "scripts" / "demo.py")
-    res = subprocess.run([sys.executable, str(tmp_path / "scripts" / "demo.py")], cwd=tmp_path, capture_output=True, text=True,
-                         stdin=subprocess.DEVNULL, timeout=60)
+    res = subprocess.run(
+        [sys.executable, str(tmp_path / "scripts" / "demo.py")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     assert res.returncode != 0
     assert "run from a checkout of release-kit" in res.stderr and "Traceback" not in res.stderr
     assert "demo:" not in res.stdout  # nothing was started
@@ -52,10 +58,18 @@ def demo(tmp_path_factory):
     need("git")
     _require("hatchling", "pypiserver", "passlib", "werkzeug", "nox")
     work = tmp_path_factory.mktemp("demo") / "w"
-    res = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "demo.py"), "--workdir", str(work)], cwd=PROJECT_ROOT,
-                         capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=900)
+    res = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "scripts" / "demo.py"), "--workdir", str(work)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=900,
+    )
     record_path = work / "demo.json"
-    assert record_path.is_file(), f"no demo.json (exit {res.returncode})\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}"
+    assert record_path.is_file(), (
+        f"no demo.json (exit {res.returncode})\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}"
+    )
     return res, json.loads(record_path.read_text()), work
 
 
@@ -66,8 +80,16 @@ def test_the_cycle_exits_0_and_shows_plans_backport_override_and_verify(demo):
     assert record["ok"] and not record["failure"]
     assert record["versions"] == VERSIONS
     commands = [s["argv"][0] for s in record["steps"]]
-    for task in ("release.plan", "release.minor", "release.backport", "release.rc", "release.final",
-                 "release.patch", "release.status", "release.verify"):
+    for task in (
+        "release.plan",
+        "release.minor",
+        "release.backport",
+        "release.rc",
+        "release.final",
+        "release.patch",
+        "release.status",
+        "release.verify",
+    ):
         assert task in commands, task
     assert [s["argv"][1] for s in record["steps"] if s["argv"][0] == "release.verify"] == VERSIONS
     assert all(s["ok"] for s in record["steps"])
@@ -86,24 +108,51 @@ def test_tags_branches_and_what_landed(demo):
     origin = record["origin"]
 
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=origin, capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", *args], cwd=origin, capture_output=True, text=True, check=True
+        ).stdout.strip()
 
     assert sorted(git("for-each-ref", "--format=%(refname:short)", "refs/tags").split()) == [
-        "v0.1.0", "v0.1.0rc1", "v0.1.0rc2", "v0.1.1"]
+        "v0.1.0",
+        "v0.1.0rc1",
+        "v0.1.0rc2",
+        "v0.1.1",
+    ]
     assert git("rev-parse", "release-0.1.x") == git("rev-parse", "v0.1.1^{commit}")
-    assert "backport/" not in git("for-each-ref", "--format=%(refname)", "refs/heads")  # merged and deleted
+    assert "backport/" not in git(
+        "for-each-ref", "--format=%(refname)", "refs/heads"
+    )  # merged and deleted
     landed = record["landed"]
     # finals on PyPI, release candidates on TestPyPI, and nothing else anywhere
-    assert not [f for f in landed["PyPI"] if "rc" in f] and all("rc" in f for f in landed["TestPyPI"])
-    assert "demo_server-0.1.0.tar.gz" in landed["PyPI"] and "demo_client-0.1.1.tar.gz" in landed["PyPI"]
+    assert not [f for f in landed["PyPI"] if "rc" in f] and all(
+        "rc" in f for f in landed["TestPyPI"]
+    )
+    assert (
+        "demo_server-0.1.0.tar.gz" in landed["PyPI"]
+        and "demo_client-0.1.1.tar.gz" in landed["PyPI"]
+    )
     assert "demo_server-0.1.0rc2.tar.gz" in landed["TestPyPI"] and len(landed["TestPyPI"]) == 8
-    assert landed["GitHub releases"] == ["v0.1.0rc1 (pre-release)", "v0.1.0rc2 (pre-release)", "v0.1.0", "v0.1.1"]
-    assert "0.1.0 (closed)" in landed["GitHub milestones"] and "0.2.0 (open)" in landed["GitHub milestones"]
+    assert landed["GitHub releases"] == [
+        "v0.1.0rc1 (pre-release)",
+        "v0.1.0rc2 (pre-release)",
+        "v0.1.0",
+        "v0.1.1",
+    ]
+    assert (
+        "0.1.0 (closed)" in landed["GitHub milestones"]
+        and "0.2.0 (open)" in landed["GitHub milestones"]
+    )
     assert len(landed["webhook posts"]) == 8  # a thread post and an announcement per release
     if "npm" not in record["missing"]:
         assert landed["npm"]["@demo/client"]["dist-tags"] == {"latest": "0.1.1", "rc": "0.1.0-rc.2"}
     if "docker" not in record["missing"]:
-        assert landed["docker"]["demo/server"] == ["0.1.0", "0.1.0rc1", "0.1.0rc2", "0.1.1", "latest"]
+        assert landed["docker"]["demo/server"] == [
+            "0.1.0",
+            "0.1.0rc1",
+            "0.1.0rc2",
+            "0.1.1",
+            "latest",
+        ]
 
 
 @pytest.mark.slow
@@ -126,24 +175,66 @@ def test_the_pinned_server_installs_from_the_index_it_was_published_to(demo, tmp
     _, record, _ = demo
     packages = Path(record["indexes"]["pypi"])
     port = ps.free_port()
-    argv = [sys.executable, "-m", "pypiserver", "run", "-i", "127.0.0.1", "-p", str(port), "-a", ".", "-P", ".",
-            "--disable-fallback", "--backend", "simple-dir", str(packages)]
+    argv = [
+        sys.executable,
+        "-m",
+        "pypiserver",
+        "run",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-a",
+        ".",
+        "-P",
+        ".",
+        "--disable-fallback",
+        "--backend",
+        "simple-dir",
+        str(packages),
+    ]
     with (tmp_path / "pypiserver.log").open("wb") as log:
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
     try:
         ps.wait_http(f"http://127.0.0.1:{port}/health", proc, "pypiserver")
         venv = tmp_path / "venv"
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
         vpy = venv / "bin" / "python"
         env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
-        pip = subprocess.run([sys.executable, "-m", "pip", "--isolated", "--python", str(vpy), "install",
-                              "--no-cache-dir", "--index-url", f"http://127.0.0.1:{port}/simple/",
-                              "demo-server==0.1.0"], capture_output=True, text=True, env=env,
-                             stdin=subprocess.DEVNULL)
+        pip = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "--isolated",
+                "--python",
+                str(vpy),
+                "install",
+                "--no-cache-dir",
+                "--index-url",
+                f"http://127.0.0.1:{port}/simple/",
+                "demo-server==0.1.0",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
         assert pip.returncode == 0, pip.stdout + pip.stderr
-        out = subprocess.run([str(vpy), "-I", "-c", "import demo_client, demo_server, demo_server.app as a; "
-                              "print(demo_client.__version__, demo_server.__version__, a.handle(' x '))"],
-                             capture_output=True, text=True, cwd=tmp_path)
+        out = subprocess.run(
+            [
+                str(vpy),
+                "-I",
+                "-c",
+                "import demo_client, demo_server, demo_server.app as a; "
+                "print(demo_client.__version__, demo_server.__version__, a.handle(' x '))",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
         assert out.stdout.strip() == "0.1.0 0.1.0 hello x", out.stderr  # with the backported fix
     finally:
         ps.stop(proc)
@@ -159,26 +250,40 @@ def test_full_stack_serves_every_component_and_its_table_is_valid(full_stack, tm
     pol = policy_from_table(tomlkit.parse(st.pyproject_table()).unwrap()["tool"]["release"])
     assert pol.repositories.pypi_simple == st.pypi.pypi.simple_url
     assert pol.repositories.testpypi_upload == st.pypi.testpypi.upload_url
-    assert pol.repositories.npm_registry == st.npm.url and pol.repositories.docker_registry == st.docker.host
+    assert (
+        pol.repositories.npm_registry == st.npm.url
+        and pol.repositories.docker_registry == st.docker.host
+    )
     assert pol.github_repo == "demo/stack" and pol.github_api == st.github.url
     assert pol.notify.releases.forum and pol.notify.announcements.url_env in env
 
     def get(url: str, **headers: str) -> int:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as r:  # noqa: S310
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as r:
             return r.status
 
     assert get(f"{st.pypi.url}health") == 200 and get(f"{st.pypi.testpypi.url}health") == 200
     assert get(f"{st.npm.url}-/ping") == 200
     assert get(f"http://{st.docker.host}/v2/") == 200
-    assert get(f"{st.github.url}/repos/demo/stack", Authorization=f"token {env['GITHUB_TOKEN']}") == 200
+    assert (
+        get(f"{st.github.url}/repos/demo/stack", Authorization=f"token {env['GITHUB_TOKEN']}")
+        == 200
+    )
     body = json.dumps({"content": "ping"}).encode()
-    req = urllib.request.Request(env["DISCORD_ANNOUNCE_WEBHOOK"], data=body, method="POST",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:  # noqa: S310 - loopback
+    req = urllib.request.Request(
+        env["DISCORD_ANNOUNCE_WEBHOOK"],
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=10) as r:
         assert r.status == 204
     assert st.webhook.accepted()[-1].body == {"content": "ping"}
-    docker = subprocess.run(["docker", "image", "inspect", st.docker.base_image], env={**os.environ, **env},
-                            capture_output=True, text=True)
+    docker = subprocess.run(
+        ["docker", "image", "inspect", st.docker.base_image],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+    )
     assert docker.returncode == 0, docker.stderr
     assert all(p.alive() for p in st.processes)
 
@@ -192,8 +297,14 @@ def test_projects_with_unique_names_share_the_stack(full_stack, tmp_path):
     assert f'"{names.client}=={"0.0.0"}"' in (sb.root / "server" / "pyproject.toml").read_text()
     res = sb.run("release.plan", "minor")
     assert res.returncode == 0, res.stdout + res.stderr
-    for step in (f"build:{names.client}", f"build:{names.server}", f"pack:{names.npm}",
-                 f"image:{names.image_package}", "github:release", "notify:announce"):
+    for step in (
+        f"build:{names.client}",
+        f"build:{names.server}",
+        f"pack:{names.npm}",
+        f"image:{names.image_package}",
+        "github:release",
+        "notify:announce",
+    ):
         assert step in res.stdout, step
     assert f"{full_stack.docker.host}/{names.image}:0.1.0rc1" in res.stdout
     assert names.github_repo in full_stack.github.state.repos

@@ -9,14 +9,14 @@ import pytest
 
 from release import engine
 from release.adapters.docker import LABEL_REVISION
+from release.adapters.git import GitRepo, read_state
+from release.core.policy import policy_from_table
+from release.core.version import TagSet, Version
+from release.errors import ConflictError
+from release.journal import Journal
 from release.steps.docker import image_steps as build_steps
 from release.steps.docker import push_steps as publish_steps
 from release.steps.docker import verify_world
-from release.errors import ConflictError
-from release.adapters.git import GitRepo, read_state
-from release.journal import Journal
-from release.core.policy import policy_from_table
-from release.core.version import TagSet, Version
 from release.world import World
 
 pytestmark = pytest.mark.integration
@@ -34,13 +34,20 @@ RUN echo "$NAME $VERSION" > /release.txt
 
 
 def make_policy(reg, repo: str):
-    return policy_from_table({
-        "repositories": {"docker_registry": reg.host},
-        "packages": [{
-            "name": PKG, "kind": "docker", "path": "image", "image": repo,
-            "build_args": {"VERSION": "{version}", "NAME": "{name}"},
-        }],
-    })
+    return policy_from_table(
+        {
+            "repositories": {"docker_registry": reg.host},
+            "packages": [
+                {
+                    "name": PKG,
+                    "kind": "docker",
+                    "path": "image",
+                    "image": repo,
+                    "build_args": {"VERSION": "{version}", "NAME": "{name}"},
+                }
+            ],
+        }
+    )
 
 
 def scaffold(git_repo, reg) -> tuple[object, str]:
@@ -56,9 +63,15 @@ def make_world(git_repo, reg, pol, version: str, tagset: TagSet | None = None) -
     state = read_state(git_repo.root, tag_prefix=pol.tag_prefix)
     v = Version.parse(version)
     return World(
-        root=git_repo.root, repo=GitRepo(git_repo.root), policy=pol, version=v,
-        kind="rc" if v.is_rc else "final", journal=Journal.open(state.git_dir, v.pep440()),
-        tagset=tagset or state.tagset, now=T0, env={**os.environ, **reg.env},
+        root=git_repo.root,
+        repo=GitRepo(git_repo.root),
+        policy=pol,
+        version=v,
+        kind="rc" if v.is_rc else "final",
+        journal=Journal.open(state.git_dir, v.pep440()),
+        tagset=tagset or state.tagset,
+        now=T0,
+        env={**os.environ, **reg.env},
     )
 
 
@@ -94,15 +107,21 @@ def test_final_pushes_version_and_latest_built_from_the_tag(git_repo, docker_reg
     assert facts["digests"] == {"0.4.0": digest, "latest": digest}
 
     ref = f"{reg.host}/{repo}:0.4.0"
-    content = reg.docker("run", "--rm", "--network=none", ref, "cat", "/release.txt", "/app.txt").stdout
-    assert content == f"{PKG} 0.4.0\napp v1\n"  # build args rendered; the tagged tree, not the work tree
-    labels = json.loads(reg.docker("image", "inspect", "--format", "{{json .Config.Labels}}", ref).stdout)
+    content = reg.docker(
+        "run", "--rm", "--network=none", ref, "cat", "/release.txt", "/app.txt"
+    ).stdout
+    assert (
+        content == f"{PKG} 0.4.0\napp v1\n"
+    )  # build args rendered; the tagged tree, not the work tree
+    labels = json.loads(
+        reg.docker("image", "inspect", "--format", "{{json .Config.Labels}}", ref).stdout
+    )
     assert labels[LABEL_REVISION] == tagged
     assert verify_world(world) == []
 
     # Re-running a finished release pushes nothing new, also from a machine without the image.
     puts = reg.manifest_puts(repo)
-    again, report = release(git_repo, reg, pol, "0.4.0")
+    _again, report = release(git_repo, reg, pol, "0.4.0")
     assert ok(report) == {f"image:{PKG}": "done", f"push:{PKG}": "done"}
     reg.docker("image", "rm", ref, f"{reg.host}/{repo}:latest")
     fresh, report = release(git_repo, reg, pol, "0.4.0")
@@ -172,8 +191,10 @@ def test_a_tag_holding_another_image_stops_the_run(git_repo, docker_registry):
 
     world, report = release(git_repo, reg, pol, "0.4.0")
     assert isinstance(report.error, ConflictError)
-    assert [(r.name, r.status) for r in report.rows] == [(f"image:{PKG}", "conflict"),
-                                                         (f"push:{PKG}", "not-run")]
+    assert [(r.name, r.status) for r in report.rows] == [
+        (f"image:{PKG}", "conflict"),
+        (f"push:{PKG}", "not-run"),
+    ]
     assert "without a revision label" in report.rows[0].detail
     assert world.journal.steps[f"image:{PKG}"]["status"] == "conflict"
     assert reg.digest(repo, "0.4.0") == other
@@ -197,7 +218,7 @@ def test_a_tag_taken_between_build_and_push_is_a_clash(git_repo, docker_registry
     reg.docker("push", ref)
     intruder = reg.digest(repo, "0.4.0")
 
-    world, report = release(git_repo, reg, pol, "0.4.0", build=False)
+    _world, report = release(git_repo, reg, pol, "0.4.0", build=False)
     assert isinstance(report.error, ConflictError)
     assert report.rows[0].status == "conflict"
     assert "not the image built for this release" in report.rows[0].detail
@@ -210,15 +231,20 @@ def test_build_network_from_the_environment_reaches_a_loopback_index(git_repo, d
     Dockerfile installing the just-published package from a local index needs)."""
     reg = docker_registry
     pol, repo = scaffold(git_repo, reg)
-    git_repo.commit("build: read the index at build time", path="image/Dockerfile",
-                    text=DOCKERFILE.format(base=reg.base_image)
-                    + f"RUN wget -q -O /served.json http://{reg.host}/v2/_catalog\n")
+    git_repo.commit(
+        "build: read the index at build time",
+        path="image/Dockerfile",
+        text=DOCKERFILE.format(base=reg.base_image)
+        + f"RUN wget -q -O /served.json http://{reg.host}/v2/_catalog\n",
+    )
     git_repo.tag("v1.0.0")
     world = make_world(git_repo, reg, pol, "1.0.0")
     world.env = {**world.env, "RELEASE_DOCKER_NETWORK": "host"}
     report = engine.run(build_steps(pol, world.version), world, world.journal)
     assert ok(report) == {f"image:{PKG}": "applied"}
-    served = reg.docker("run", "--rm", "--network=none", f"{reg.host}/{repo}:1.0.0", "cat", "/served.json")
+    served = reg.docker(
+        "run", "--rm", "--network=none", f"{reg.host}/{repo}:1.0.0", "cat", "/served.json"
+    )
     assert "repositories" in json.loads(served.stdout)
 
 
@@ -229,7 +255,7 @@ def test_a_dockerfile_missing_at_the_release_commit_is_one_clear_error(git_repo,
     git_repo.git("commit", "-q", "-m", "chore: drop the Dockerfile")
     git_repo.tag("v1.0.0")
     git_repo.write("image/Dockerfile", "FROM scratch\n")  # in the work tree only: must not be used
-    world, report = release(git_repo, reg, pol, "1.0.0")
+    _world, report = release(git_repo, reg, pol, "1.0.0")
     assert report.rows[0].status == "failed"
     assert "image/Dockerfile does not exist at" in report.error.one_line()
     assert "\n" not in report.error.one_line()

@@ -57,7 +57,15 @@ BRANCH = "release-0.1.x"
 
 # ---- a forwarding proxy that fails on demand ---------------------------------------------------
 
-HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection", "te", "upgrade"}
+HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "content-length",
+    "proxy-connection",
+    "te",
+    "upgrade",
+}
 
 
 @dataclass
@@ -75,7 +83,9 @@ class FaultProxy:
 
     upstream: str
     rules: list[Rule] = field(default_factory=list)
-    seen: list[tuple[str, str, int]] = field(default_factory=list)  # (method, path, status answered)
+    seen: list[tuple[str, str, int]] = field(
+        default_factory=list
+    )  # (method, path, status answered)
     port: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -92,13 +102,18 @@ class FaultProxy:
     def take(self, method: str, path: str) -> Rule | None:
         with self._lock:
             for rule in self.rules:
-                if rule.fired < rule.times and rule.method == method and rule.path.search(urllib.parse.urlsplit(path).path):
+                if (
+                    rule.fired < rule.times
+                    and rule.method == method
+                    and rule.path.search(urllib.parse.urlsplit(path).path)
+                ):
                     rule.fired += 1
                     return rule
         return None
 
-    def forward(self, method: str, path: str, headers: dict[str, str], body: bytes
-                ) -> tuple[int, list[tuple[str, str]], bytes]:
+    def forward(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
         host, port = self.upstream.rsplit(":", 1)
         conn = http.client.HTTPConnection(host, int(port), timeout=60)
         try:
@@ -123,11 +138,19 @@ def _proxy_handler(px: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 headers["Content-Length"] = str(len(body))
             rule = px.take(self.command, self.path)
             if rule is not None and rule.action == "reject":
-                status, rheaders, data = 500, [("Content-Type", "text/plain")], b"500 Internal Server Error\n"
+                status, rheaders, data = (
+                    500,
+                    [("Content-Type", "text/plain")],
+                    b"500 Internal Server Error\n",
+                )
             else:
                 status, rheaders, data = px.forward(self.command, self.path, headers, body)
                 if rule is not None and rule.action == "store_then_500":
-                    status, rheaders, data = 500, [("Content-Type", "text/plain")], b"500 (stored, answer lost)\n"
+                    status, rheaders, data = (
+                        500,
+                        [("Content-Type", "text/plain")],
+                        b"500 (stored, answer lost)\n",
+                    )
                 elif rule is not None and rule.action == "duplicate":
                     status, rheaders, data = px.forward(self.command, self.path, headers, body)
             px.seen.append((self.command, self.path, status))
@@ -142,7 +165,7 @@ def _proxy_handler(px: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(data)
             self.close_connection = True
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _any  # noqa: N815
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _any
 
     return Handler
 
@@ -175,8 +198,9 @@ def npm_proxy(full_stack: Stack) -> Iterator[FaultProxy]:
 # ---- projects in the shared stack, and what they leave in the world ---------------------------
 
 
-def fresh_project(stack: Stack, dest: Path, *, repositories: dict[str, str] | None = None,
-                  tests: str = "none") -> Sandbox:
+def fresh_project(
+    stack: Stack, dest: Path, *, repositories: dict[str, str] | None = None, tests: str = "none"
+) -> Sandbox:
     """The demo project with the stack's state emptied (indexes, GitHub, webhook posts); npm and
     image names are new for each project. `repositories` overrides [tool.release].repositories keys."""
     need_full(stack)
@@ -219,7 +243,9 @@ def sha256(path: Path) -> str:
 def npm_doc(stack: Stack, name: str) -> dict[str, Any]:
     quoted = urllib.parse.quote(name, safe="@")
     try:
-        with urllib.request.urlopen(f"{stack.npm.url}{quoted.replace('/', '%2f')}", timeout=15) as resp:  # noqa: S310
+        with urllib.request.urlopen(
+            f"{stack.npm.url}{quoted.replace('/', '%2f')}", timeout=15
+        ) as resp:
             return json.loads(resp.read())
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
@@ -230,7 +256,9 @@ def npm_doc(stack: Stack, name: str) -> dict[str, Any]:
 def _comparable_body(body: str) -> str:
     """The release notes without shas and without this test's own setup commit (the proxies)."""
     body = re.sub(r"\b[0-9a-f]{7,40}\b", "<sha>", body)
-    return body.replace("### Build\n\n- point the release at the proxies (<sha>) by Rel Owner\n\n", "")
+    return body.replace(
+        "### Build\n\n- point the release at the proxies (<sha>) by Rel Owner\n\n", ""
+    )
 
 
 def world(stack: Stack, sb: Sandbox) -> dict[str, Any]:
@@ -244,8 +272,15 @@ def world(stack: Stack, sb: Sandbox) -> dict[str, Any]:
 def _world(stack: Stack, sb: Sandbox) -> dict[str, Any]:
     j = journal(sb)
     steps = j.get("steps", {})
-    built = {n: h for name, e in steps.items() if name.startswith("build:") for n, h in e.get("facts", {}).get("files", {}).items()}
-    on_index = {p.name: sha256(p) for p in stack.pypi.testpypi.packages_dir.iterdir() if p.is_file()}
+    built = {
+        n: h
+        for name, e in steps.items()
+        if name.startswith("build:")
+        for n, h in e.get("facts", {}).get("files", {}).items()
+    }
+    on_index = {
+        p.name: sha256(p) for p in stack.pypi.testpypi.packages_dir.iterdir() if p.is_file()
+    }
     origin_tags = sb.origin_tags()
     tag_commit = sb.origin_rev(TAG) if TAG in origin_tags else ""
     npm_name = sb.npm_name  # type: ignore[attr-defined]
@@ -260,7 +295,8 @@ def _world(stack: Stack, sb: Sandbox) -> dict[str, Any]:
     posts = stack.webhook.accepted()
     return {
         "origin_tags": origin_tags,
-        "tag_is_the_journaled_commit": bool(tag_commit) and tag_commit == steps.get("git:commit", {}).get("facts", {}).get("sha"),
+        "tag_is_the_journaled_commit": bool(tag_commit)
+        and tag_commit == steps.get("git:commit", {}).get("facts", {}).get("sha"),
         "branch_tip_is_the_tag": bool(tag_commit) and sb.origin_rev(BRANCH) == tag_commit,
         "release_commits": sb.wd.git("rev-list", "--count", f"main..{BRANCH}", check=False),
         "testpypi_files": sorted(on_index),
@@ -268,17 +304,21 @@ def _world(stack: Stack, sb: Sandbox) -> dict[str, Any]:
         "index_hashes_are_the_journaled_ones": bool(built) and on_index == built,
         "npm_versions": sorted(doc.get("versions", {})),
         "npm_dist_tags": doc.get("dist-tags", {}),
-        "npm_shasum_is_the_journaled_one": bool(pack) and doc.get("versions", {}).get(NPM_VERSION, {})
-        .get("dist", {}).get("shasum") == pack.get("shasum"),
+        "npm_shasum_is_the_journaled_one": bool(pack)
+        and doc.get("versions", {}).get(NPM_VERSION, {}).get("dist", {}).get("shasum")
+        == pack.get("shasum"),
         "image_tags": reg.tags(image),
-        "image_digest_is_the_journaled_one": bool(push) and reg.digest(image, VERSION) == push.get("digest"),
+        "image_digest_is_the_journaled_one": bool(push)
+        and reg.digest(image, VERSION) == push.get("digest"),
         "image_manifest_puts": reg.manifest_puts(image),
         "github_releases": [[r["tag_name"], r["prerelease"], r["draft"]] for r in rels],
         "github_assets": assets,
         # the notes as published (commit shas differ between projects)
         "github_bodies": [_comparable_body(r.get("body") or "") for r in rels],
         "workflow_runs": len(gh.runs(sb.gh_repo)),  # type: ignore[attr-defined]
-        "threads": sorted(p.body.get("thread_name", "") for p in posts if p.body.get("thread_name")),
+        "threads": sorted(
+            p.body.get("thread_name", "") for p in posts if p.body.get("thread_name")
+        ),
         "announcements": sum(1 for p in posts if "/api/webhooks/2/" in p.path),
         "posts_accepted": len(posts),
         "journal_complete": bool(j.get("complete")),
@@ -295,8 +335,12 @@ def reference_world(stack: Stack, tmp: Path) -> dict[str, Any]:
         res = sb.run("release.minor", "--yes")
         assert res.returncode == 0, res.stdout[-3000:] + res.stderr
         _REFERENCE["world"] = world(stack, sb)
-        _REFERENCE["plan"] = [ln.split()[1] for ln in res.stdout.splitlines() if ln[:3] in (" + ", " = ", " - ")]
-        _REFERENCE["applied"] = [ln.split()[1] for ln in res.stdout.splitlines() if ln[:3] in (" + ", " = ")]
+        _REFERENCE["plan"] = [
+            ln.split()[1] for ln in res.stdout.splitlines() if ln[:3] in (" + ", " = ", " - ")
+        ]
+        _REFERENCE["applied"] = [
+            ln.split()[1] for ln in res.stdout.splitlines() if ln[:3] in (" + ", " = ")
+        ]
     return _REFERENCE["world"]
 
 
@@ -307,8 +351,18 @@ def reference(full_stack: Stack, tmp_path_factory) -> dict[str, Any]:
 
 
 def secrets_of(stack: Stack, sb: Sandbox) -> list[str]:
-    return [v for v in (stack.github.token, stack.pypi.password, stack.npm.token, stack.webhook.token,
-                        sb.env.get("DISCORD_RELEASES_WEBHOOK"), sb.env.get("DISCORD_ANNOUNCE_WEBHOOK")) if v]
+    return [
+        v
+        for v in (
+            stack.github.token,
+            stack.pypi.password,
+            stack.npm.token,
+            stack.webhook.token,
+            sb.env.get("DISCORD_RELEASES_WEBHOOK"),
+            sb.env.get("DISCORD_ANNOUNCE_WEBHOOK"),
+        )
+        if v
+    ]
 
 
 def one_line_error(res: subprocess.CompletedProcess[str]) -> str:
@@ -345,8 +399,10 @@ class Matrix:
 
 @pytest.fixture(scope="module")
 def matrix(request) -> Matrix:
-    m = Matrix("remote faults (fault x outcome)", ("fault", "at step", "first run", "message", "re-run",
-                                                   "world"))
+    m = Matrix(
+        "remote faults (fault x outcome)",
+        ("fault", "at step", "first run", "message", "re-run", "world"),
+    )
     request.config.pluginmanager.register(m, f"release-kit-faults-{id(m)}")
     return m
 
@@ -358,14 +414,22 @@ def short(line: str) -> str:
 # ---- the faults ------------------------------------------------------------------------------
 
 
-def run_with_pause(sb: Sandbox, step: str, fifo: Path, during, *, env: dict[str, str] | None = None
-                   ) -> subprocess.CompletedProcess[str]:
+def run_with_pause(
+    sb: Sandbox, step: str, fifo: Path, during, *, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run release.minor paused right after `step` (the RELEASE_PAUSE_AFTER seam), call
     `during()` while it waits, then let it go on."""
     os.mkfifo(fifo)
     full = {**sb.env, **(env or {}), "RELEASE_PAUSE_AFTER": step, "RELEASE_PAUSE_FIFO": str(fifo)}
-    proc = subprocess.Popen([sys.executable, "-m", "release", "release.minor", "--yes"], cwd=sb.root, env=full,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "release", "release.minor", "--yes"],
+        cwd=sb.root,
+        env=full,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     try:
         with open(fifo, "w") as gate:  # blocks until the run reaches the pause
             during()
@@ -399,7 +463,7 @@ def registry_down(stack: Stack) -> Iterator[None]:
 
 def registry_answers(stack: Stack) -> bool:
     try:
-        with urllib.request.urlopen(f"http://{stack.docker.host}/v2/", timeout=2):  # noqa: S310
+        with urllib.request.urlopen(f"http://{stack.docker.host}/v2/", timeout=2):
             return True
     except OSError:
         return False
@@ -420,7 +484,9 @@ FAULTS = [
     # the index stored the file but the answer was lost: twine's retry gets 400 (file exists)
     Fault("pypi-500-after-storing", "publish:demo-client", "stops", "upload to"),
     Fault("github-502-once", "github:release", "retried", "release v0.1.0rc1 published"),
-    Fault("github-secondary-rate-limit-1s", "github:release", "retried", "release v0.1.0rc1 published"),
+    Fault(
+        "github-secondary-rate-limit-1s", "github:release", "retried", "release v0.1.0rc1 published"
+    ),
     Fault("github-secondary-rate-limit-1h", "github:release", "stops", "Retry-After 3600s"),
     Fault("npm-409-same-content", "npm", "stops", "E409"),
     Fault("docker-registry-down", "push", "stops", "is not reachable"),
@@ -430,8 +496,9 @@ FAULTS = [
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.id for f in FAULTS])
-def test_remote_fails_once_then_rerun_completes(fault: Fault, full_stack, reference, pypi_proxy, npm_proxy,
-                                                matrix, tmp_path):
+def test_remote_fails_once_then_rerun_completes(
+    fault: Fault, full_stack, reference, pypi_proxy, npm_proxy, matrix, tmp_path
+):
     stack = full_stack
     repos = {}
     if fault.id.startswith("pypi"):
@@ -440,7 +507,9 @@ def test_remote_fails_once_then_rerun_completes(fault: Fault, full_stack, refere
         repos["npm_registry"] = npm_proxy.url
     sb = fresh_project(stack, tmp_path, repositories=repos)
     names = sb.names  # type: ignore[attr-defined]
-    step = {"npm": f"publish:{names.npm}", "push": f"push:{names.image_package}"}.get(fault.step, names.rename(fault.step))
+    step = {"npm": f"publish:{names.npm}", "push": f"push:{names.image_package}"}.get(
+        fault.step, names.rename(fault.step)
+    )
     gh, rx = stack.github, stack.webhook
     rules = []
     if fault.id == "pypi-500-once":
@@ -454,7 +523,9 @@ def test_remote_fails_once_then_rerun_completes(fault: Fault, full_stack, refere
     elif fault.id == "github-secondary-rate-limit-1s":
         gh.fail_next("POST", rf"^/repos/{names.github_repo}/releases$", 403, {"Retry-After": "1"})
     elif fault.id == "github-secondary-rate-limit-1h":
-        gh.fail_next("POST", rf"^/repos/{names.github_repo}/releases$", 403, {"Retry-After": "3600"})
+        gh.fail_next(
+            "POST", rf"^/repos/{names.github_repo}/releases$", 403, {"Retry-After": "3600"}
+        )
     elif fault.id == "npm-409-same-content":
         rules.append(npm_proxy.fail("PUT", r"^/@demo", "duplicate"))
     elif fault.id == "webhook-429-short":
@@ -471,7 +542,9 @@ def test_remote_fails_once_then_rerun_completes(fault: Fault, full_stack, refere
             first = run_with_pause(sb, f"image:{names.image_package}", tmp_path / "pause", during)
         assert registry_answers(stack)  # started again for the re-run
     elif fault.id == "webhook-429-beyond-bound":
-        first = run_with_pause(sb, "github:workflows", tmp_path / "pause", lambda: rx.rate_limit_once(600))
+        first = run_with_pause(
+            sb, "github:workflows", tmp_path / "pause", lambda: rx.rate_limit_once(600)
+        )
     else:
         first = sb.run("release.minor", "--yes")
 
@@ -495,9 +568,13 @@ def test_remote_fails_once_then_rerun_completes(fault: Fault, full_stack, refere
         line = "(completed after a bounded retry)"
         again = "not needed"
     if fault.id.startswith("github"):
-        assert gh.count("POST", rf"^/repos/{names.github_repo}/releases$") == 2  # the failed one and one more
+        assert (
+            gh.count("POST", rf"^/repos/{names.github_repo}/releases$") == 2
+        )  # the failed one and one more
     if fault.id.startswith("webhook"):
-        assert len(rx.posts) == len(rx.accepted()) + 1  # exactly one refused post, then one accepted
+        assert (
+            len(rx.posts) == len(rx.accepted()) + 1
+        )  # exactly one refused post, then one accepted
 
     verify = sb.run("release.verify", VERSION, "--json")
     assert verify.returncode == 0, verify.stdout + verify.stderr
@@ -505,12 +582,20 @@ def test_remote_fails_once_then_rerun_completes(fault: Fault, full_stack, refere
     got = world(stack, sb)
     for secret in secrets_of(stack, sb):
         assert secret not in said, f"{fault.id}: a secret was printed"
-    matrix.add(fault.id, fault.step, f"exit {first.returncode}", short(line), again,
-               "= uninterrupted" if got == reference else "DIFFERS")
+    matrix.add(
+        fault.id,
+        fault.step,
+        f"exit {first.returncode}",
+        short(line),
+        again,
+        "= uninterrupted" if got == reference else "DIFFERS",
+    )
     assert got == reference
 
 
-def test_npm_version_with_other_content_stops_and_is_never_overwritten(full_stack, reference, matrix, tmp_path):
+def test_npm_version_with_other_content_stops_and_is_never_overwritten(
+    full_stack, reference, matrix, tmp_path
+):
     """The version is on the registry with another tarball (published by hand first): the probe
     sees it, the run stops before publishing anything of npm or later, and a re-run refuses too."""
     stack = full_stack
@@ -518,7 +603,9 @@ def test_npm_version_with_other_content_stops_and_is_never_overwritten(full_stac
     name = sb.npm_name  # type: ignore[attr-defined]
     other = tmp_path / "other"
     other.mkdir()
-    (other / "package.json").write_text(json.dumps({"name": name, "version": NPM_VERSION, "license": "MIT"}))
+    (other / "package.json").write_text(
+        json.dumps({"name": name, "version": NPM_VERSION, "license": "MIT"})
+    )
     (other / "index.js").write_text("module.exports = 'not the release';\n")
     stack.npm.npm("publish", "--tag", "rc", cwd=other)
     theirs = npm_doc(stack, name)["versions"][NPM_VERSION]["dist"]["shasum"]
@@ -532,14 +619,25 @@ def test_npm_version_with_other_content_stops_and_is_never_overwritten(full_stac
         assert [ln.split()[1] for ln in res.stdout.splitlines() if ln.startswith(" ! ")] == [step]
         outcomes.append(res.returncode)
     got = world(stack, sb)
-    assert npm_doc(stack, name)["versions"][NPM_VERSION]["dist"]["shasum"] == theirs  # never overwritten
+    assert (
+        npm_doc(stack, name)["versions"][NPM_VERSION]["dist"]["shasum"] == theirs
+    )  # never overwritten
     assert got["npm_versions"] == [NPM_VERSION]
     # what comes after the npm publish did not happen; what came before did, once
     assert got["image_tags"] == [] and got["github_releases"] == [] and got["announcements"] == 0
-    assert got["testpypi_files"] == reference["testpypi_files"] and got["index_hashes_are_the_journaled_ones"]
+    assert (
+        got["testpypi_files"] == reference["testpypi_files"]
+        and got["index_hashes_are_the_journaled_ones"]
+    )
     assert got["origin_tags"] == [TAG] and got["threads"] == reference["threads"]
-    matrix.add("npm-409-other-content", "npm", "exit 4", short(line), "refuses again (exit 4)",
-               "stopped at npm; nothing overwritten")
+    matrix.add(
+        "npm-409-other-content",
+        "npm",
+        "exit 4",
+        short(line),
+        "refuses again (exit 4)",
+        "stopped at npm; nothing overwritten",
+    )
 
 
 def test_uninterrupted_release_is_what_the_matrix_compares_to(reference):
@@ -548,7 +646,9 @@ def test_uninterrupted_release_is_what_the_matrix_compares_to(reference):
     assert reference["tag_is_the_journaled_commit"] and reference["branch_tip_is_the_tag"]
     assert len(reference["testpypi_files"]) == 4 and reference["pypi_files"] == []
     assert reference["index_hashes_are_the_journaled_ones"]
-    assert reference["npm_versions"] == [NPM_VERSION] and reference["npm_shasum_is_the_journaled_one"]
+    assert (
+        reference["npm_versions"] == [NPM_VERSION] and reference["npm_shasum_is_the_journaled_one"]
+    )
     assert reference["npm_dist_tags"]["rc"] == NPM_VERSION
     assert reference["image_tags"] == [VERSION] and reference["image_digest_is_the_journaled_one"]
     assert reference["image_manifest_puts"] == 1

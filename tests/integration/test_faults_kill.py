@@ -34,15 +34,27 @@ from tests.integration.test_faults import (
 pytestmark = pytest.mark.integration
 
 # Steps whose kill is tested on its own (symbolic names resolved per project).
-AFTER_TAG = ["git:tag", "git:push", "notify:thread", "publish:demo-client", "publish:demo-server", "publish:npm",
-             "image:demo-server-image", "push:demo-server-image", "github:release", "github:workflows",
-             "notify:announce"]
+AFTER_TAG = [
+    "git:tag",
+    "git:push",
+    "notify:thread",
+    "publish:demo-client",
+    "publish:demo-server",
+    "publish:npm",
+    "image:demo-server-image",
+    "push:demo-server-image",
+    "github:release",
+    "github:workflows",
+    "notify:announce",
+]
 
 
 @pytest.fixture(scope="module")
 def kill_matrix(request) -> Matrix:
-    m = Matrix("kill matrix (killed after step x outcome)", ("mode", "killed after", "killed run", "re-run",
-                                                              "world"))
+    m = Matrix(
+        "kill matrix (killed after step x outcome)",
+        ("mode", "killed after", "killed run", "re-run", "world"),
+    )
     request.config.pluginmanager.register(m, f"release-kit-kill-{id(m)}")
     return m
 
@@ -68,7 +80,14 @@ def not_more_than(got: dict, ref: dict) -> list[str]:
     """Partial-world check: nothing exists that an uninterrupted release would not have, and
     nothing twice."""
     bad = []
-    for key in ("origin_tags", "testpypi_files", "npm_versions", "image_tags", "github_releases", "threads"):
+    for key in (
+        "origin_tags",
+        "testpypi_files",
+        "npm_versions",
+        "image_tags",
+        "github_releases",
+        "threads",
+    ):
         if not set(map(str, got[key])) <= set(map(str, ref[key])):
             bad.append(f"{key}: {got[key]} not within {ref[key]}")
     for key in ("image_manifest_puts", "workflow_runs", "announcements", "posts_accepted"):
@@ -88,19 +107,32 @@ def test_kill_after_every_step_chained(full_stack, reference, kill_matrix, tmp_p
     for step in steps:
         res = sb.run("release.minor", "--yes", env={"RELEASE_KILL_AFTER": step})
         said += res.stdout + res.stderr
-        assert res.returncode == -signal.SIGKILL, f"not killed after {step}: {res.stdout[-2000:]}{res.stderr}"
+        assert res.returncode == -signal.SIGKILL, (
+            f"not killed after {step}: {res.stdout[-2000:]}{res.stderr}"
+        )
         entry = journal(sb).get("steps", {}).get(step, {})
         assert entry.get("status") == "verified", f"{step} not journaled before the kill: {entry}"
         partial = world(stack, sb)
         bad = not_more_than(partial, reference)
-        kill_matrix.add("chained", step.replace(sb.names.prefix, "demo"), "SIGKILL", "resumes at the next step", "ok" if not bad else bad)
+        kill_matrix.add(
+            "chained",
+            step.replace(sb.names.prefix, "demo"),
+            "SIGKILL",
+            "resumes at the next step",
+            bad if bad else "ok",
+        )
         assert not bad, f"after a kill at {step}: {bad}"
     final = sb.run("release.minor", "--yes")
     said += final.stdout + final.stderr
     assert final.returncode == 0, final.stdout[-3000:] + final.stderr
     got = world(stack, sb)
-    kill_matrix.add("chained", "(last re-run)", "-", f"exit {final.returncode}",
-                    "= uninterrupted" if got == reference else "DIFFERS")
+    kill_matrix.add(
+        "chained",
+        "(last re-run)",
+        "-",
+        f"exit {final.returncode}",
+        "= uninterrupted" if got == reference else "DIFFERS",
+    )
     assert got == reference
     # every step ran exactly once, each in its own process
     attempts = {name: e.get("attempts", 0) for name, e in journal(sb)["steps"].items()}
@@ -118,12 +150,23 @@ def test_killed_after_step_then_one_rerun(symbolic, full_stack, reference, kill_
     assert killed.returncode == -signal.SIGKILL, killed.stdout[-2000:] + killed.stderr
     rerun = sb.run("release.minor", "--yes")
     assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr
-    statuses = {ln.split()[1]: ln.split()[2] for ln in rerun.stdout.splitlines() if ln[:3] in (" + ", " = ", " - ")}
+    statuses = {
+        ln.split()[1]: ln.split()[2]
+        for ln in rerun.stdout.splitlines()
+        if ln[:3] in (" + ", " = ", " - ")
+    }
     row = next((ln for ln in rerun.stdout.splitlines() if ln.split()[1:2] == [step]), "")
     assert statuses[step] == "done", row  # found true in the world, not redone
     got = world(stack, sb)
     verify = sb.run("release.verify", VERSION, "--json")
-    assert verify.returncode == 0 and all(c["ok"] for c in json.loads(verify.stdout)["checks"]), verify.stdout
-    kill_matrix.add("independent", symbolic, "SIGKILL", f"exit {rerun.returncode}, {step} done",
-                    "= uninterrupted" if got == reference else "DIFFERS")
+    assert verify.returncode == 0 and all(c["ok"] for c in json.loads(verify.stdout)["checks"]), (
+        verify.stdout
+    )
+    kill_matrix.add(
+        "independent",
+        symbolic,
+        "SIGKILL",
+        f"exit {rerun.returncode}, {step} done",
+        "= uninterrupted" if got == reference else "DIFFERS",
+    )
     assert got == reference

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from release.errors import ReleaseError, RemoteError
 from release.adapters.github import GitHub, token_from_env
 from release.core.policy import Policy
+from release.errors import ReleaseError, RemoteError
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +26,9 @@ class Clock:
 
 def make(github, clock=None, **kw):
     clock = clock or Clock()
-    return GitHub(github.url, github.repo, github.token, sleep=clock.sleep, clock=clock, **kw), clock
+    return GitHub(
+        github.url, github.repo, github.token, sleep=clock.sleep, clock=clock, **kw
+    ), clock
 
 
 def test_missing_token_is_one_clear_error_before_any_request(github):
@@ -57,8 +59,12 @@ def test_secondary_rate_limit_honours_retry_after(github):
 def test_primary_rate_limit_waits_until_reset(github):
     gh, clock = make(github)
     reset = int(clock.t) + 30
-    github.fail_next("GET", r"/search/issues", 403,
-                     headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)})
+    github.fail_next(
+        "GET",
+        r"/search/issues",
+        403,
+        headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)},
+    )
     total, _ = gh.search(f"repo:{github.repo} is:pr")
     assert total == 0
     assert clock.sleeps == [31.0]
@@ -124,8 +130,12 @@ def test_bad_token_and_404_are_clear_and_never_show_the_token(github, capsys):
 
 def test_create_pull_is_idempotent_and_labels(github):
     gh, _ = make(github)
-    pr = gh.create_pull("backport #1 to 0.5", "body", "backport/1-0.5", "release-0.5.x", labels=["backport"])
-    again = gh.create_pull("backport #1 to 0.5", "body", "backport/1-0.5", "release-0.5.x", labels=["backport"])
+    pr = gh.create_pull(
+        "backport #1 to 0.5", "body", "backport/1-0.5", "release-0.5.x", labels=["backport"]
+    )
+    again = gh.create_pull(
+        "backport #1 to 0.5", "body", "backport/1-0.5", "release-0.5.x", labels=["backport"]
+    )
     assert pr["number"] == again["number"]
     assert [lb["name"] for lb in again["labels"]] == ["backport"]
     assert len(github.pulls()) == 1

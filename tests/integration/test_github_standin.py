@@ -10,8 +10,14 @@ pytestmark = pytest.mark.integration
 def _client(github, token=None, per_page=30):
     from github import Auth, Github
 
-    return Github(base_url=github.url, auth=Auth.Token(token or github.token), retry=None,
-                  per_page=per_page, seconds_between_requests=0, seconds_between_writes=0)
+    return Github(
+        base_url=github.url,
+        auth=Auth.Token(token or github.token),
+        retry=None,
+        per_page=per_page,
+        seconds_between_requests=0,
+        seconds_between_writes=0,
+    )
 
 
 def test_pygithub_pages_issues_and_counts_requests(github):
@@ -51,7 +57,9 @@ def test_auth_scopes_and_errors(github):
 def test_pull_requests_are_issues_with_labels(github):
     g = _client(github)
     repo = g.get_repo(github.repo)
-    pr = repo.create_pull(title="backport: fix", body="b", head="backport/1-to-0.5", base="release-0.5.x")
+    pr = repo.create_pull(
+        title="backport: fix", body="b", head="backport/1-to-0.5", base="release-0.5.x"
+    )
     pr.add_to_labels("backport")
     issue = repo.get_issue(pr.number)
     assert issue.pull_request is not None
@@ -62,7 +70,7 @@ def test_pull_requests_are_issues_with_labels(github):
     assert list(repo.get_pulls(state="open", head="acme:other")) == []
     assert pr.merge().merged
     assert repo.get_pull(pr.number).merge_commit_sha
-    total = g.search_issues(f'repo:{github.repo} is:pr is:open').totalCount
+    total = g.search_issues(f"repo:{github.repo} is:pr is:open").totalCount
     assert total == 0
 
 

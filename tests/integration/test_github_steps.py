@@ -7,12 +7,13 @@ from dataclasses import dataclass
 import pytest
 
 from release import engine
-from release.errors import NotReady
 from release.adapters.git import GitRepo
 from release.adapters.github import GitHub
-from release.journal import Journal
 from release.core.policy import Policy, Workflow
 from release.core.policy import Tests as CIPolicy
+from release.core.version import TagSet, Version
+from release.errors import NotReady
+from release.journal import Journal
 from release.steps.github import (
     CIGate,
     MilestoneClose,
@@ -22,7 +23,6 @@ from release.steps.github import (
     gate_steps,
     post_steps,
 )
-from release.core.version import TagSet, Version
 from release.world import World
 
 pytestmark = pytest.mark.integration
@@ -49,20 +49,37 @@ class Notes:
     github_body: str
 
 
-def make_world(github, git_repo, version="0.5.0", kind="final", tags=(), policy=None, clock=None,
-               notes="## Changes\n- a fix\n"):
+def make_world(
+    github,
+    git_repo,
+    version="0.5.0",
+    kind="final",
+    tags=(),
+    policy=None,
+    clock=None,
+    notes="## Changes\n- a fix\n",
+):
     pol = policy or Policy(github_repo=github.repo, github_api=github.url)
     v = Version.parse(version)
     log: list[str] = []
     world = World(
-        root=git_repo.root, repo=GitRepo(git_repo.root), policy=pol, version=v, kind=kind,
-        journal=Journal.open(git_repo.root / ".git", v.pep440()), tagset=TagSet.from_names(list(tags)),
-        now=1_768_478_000, base_commit=git_repo.head(), env={"GITHUB_TOKEN": github.token},
-        notes=Notes(notes) if notes is not None else None, log=log.append,
+        root=git_repo.root,
+        repo=GitRepo(git_repo.root),
+        policy=pol,
+        version=v,
+        kind=kind,
+        journal=Journal.open(git_repo.root / ".git", v.pep440()),
+        tagset=TagSet.from_names(list(tags)),
+        now=1_768_478_000,
+        base_commit=git_repo.head(),
+        env={"GITHUB_TOKEN": github.token},
+        notes=Notes(notes) if notes is not None else None,
+        log=log.append,
     )
     clock = clock or Clock()
-    world.services["github"] = GitHub(github.url, github.repo, github.token, sleep=clock.sleep, clock=clock,
-                                      log=log.append)
+    world.services["github"] = GitHub(
+        github.url, github.repo, github.token, sleep=clock.sleep, clock=clock, log=log.append
+    )
     world.logs = log  # type: ignore[attr-defined]
     return world
 
@@ -110,7 +127,9 @@ def test_rc_is_a_prerelease_and_not_latest(github, git_repo):
 def test_old_line_patch_is_not_latest(github, git_repo):
     old = make_world(github, git_repo, version="0.5.0", tags=["v0.5.0"])
     assert run([ReleaseStep(old.policy, old.version, "final")], old).ok
-    world = make_world(github, git_repo, version="0.4.3", kind="patch", tags=["v0.4.2", "v0.4.3", "v0.5.0"])
+    world = make_world(
+        github, git_repo, version="0.4.3", kind="patch", tags=["v0.4.2", "v0.4.3", "v0.5.0"]
+    )
     assert not world.is_latest
     assert run([ReleaseStep(world.policy, world.version, "patch")], world).ok
     latest = [r["tag_name"] for r in github.releases() if r["_latest"]]
@@ -154,7 +173,11 @@ def test_release_survives_a_502_and_secondary_rate_limit(github, git_repo):
 
 
 def test_red_required_check_stops_with_the_check_named(github, git_repo):
-    pol = Policy(github_repo="acme/widgets", github_api=github.url, tests=CIPolicy(required_checks=["tests", "lint"]))
+    pol = Policy(
+        github_repo="acme/widgets",
+        github_api=github.url,
+        tests=CIPolicy(required_checks=["tests", "lint"]),
+    )
     world = make_world(github, git_repo, policy=pol)
     sha = world.base_commit
     github.add_check_run(sha, "tests", conclusion="failure", html_url="http://ci.example/run/42")
@@ -168,7 +191,9 @@ def test_red_required_check_stops_with_the_check_named(github, git_repo):
 
 def test_pending_check_is_waited_for_then_green(github, git_repo):
     clock = Clock()
-    pol = Policy(github_repo="acme/widgets", github_api=github.url, tests=CIPolicy(required_checks=["tests"]))
+    pol = Policy(
+        github_repo="acme/widgets", github_api=github.url, tests=CIPolicy(required_checks=["tests"])
+    )
     world = make_world(github, git_repo, policy=pol, clock=clock)
     sha = world.base_commit
     run_ = github.add_check_run(sha, "tests", status="in_progress", conclusion=None)
@@ -187,7 +212,9 @@ def test_pending_forever_is_bounded(github, git_repo):
     world = make_world(github, git_repo, clock=clock)
     github.set_status(world.base_commit, "ci/build", "pending")
     report = run([CIGate(world.policy, world.version, "final", timeout_s=120, poll_s=30)], world)
-    assert isinstance(report.error, NotReady) and "still pending after 120s" in report.error.one_line()
+    assert (
+        isinstance(report.error, NotReady) and "still pending after 120s" in report.error.one_line()
+    )
     assert sum(clock.sleeps) == 120
 
 
@@ -195,7 +222,9 @@ def test_green_statuses_and_checks_pass_at_probe(github, git_repo):
     world = make_world(github, git_repo)
     github.set_status(world.base_commit, "ci/build", "success")
     github.add_check_run(world.base_commit, "tests", status="completed", conclusion="failure")
-    github.add_check_run(world.base_commit, "tests", status="completed", conclusion="success")  # a re-run
+    github.add_check_run(
+        world.base_commit, "tests", status="completed", conclusion="success"
+    )  # a re-run
     report = run([CIGate(world.policy, world.version, "final")], world)
     assert report.ok and report.rows[0].status == "done"
 
@@ -203,11 +232,20 @@ def test_green_statuses_and_checks_pass_at_probe(github, git_repo):
 # ---- github:workflows ------------------------------------------------------------------------------
 
 
-def test_dispatched_workflow_is_followed_to_its_conclusion_and_not_dispatched_twice(github, git_repo):
-    pol = Policy(github_repo="acme/widgets", github_api=github.url,
-                 workflows=[Workflow(file="release.yml", inputs={"version": "{version}", "tag": "{tag}"})])
-    github.add_workflow("release.yml", "Release", run_name="Release {version}",
-                        stages=["queued", "queued", "in_progress", "in_progress", "completed"])
+def test_dispatched_workflow_is_followed_to_its_conclusion_and_not_dispatched_twice(
+    github, git_repo
+):
+    pol = Policy(
+        github_repo="acme/widgets",
+        github_api=github.url,
+        workflows=[Workflow(file="release.yml", inputs={"version": "{version}", "tag": "{tag}"})],
+    )
+    github.add_workflow(
+        "release.yml",
+        "Release",
+        run_name="Release {version}",
+        stages=["queued", "queued", "in_progress", "in_progress", "completed"],
+    )
     world = make_world(github, git_repo, policy=pol)
     report = run([WorkflowsStep(pol, world.version, "final", poll_s=5)], world)
     assert report.ok, report.rows
@@ -223,12 +261,17 @@ def test_dispatched_workflow_is_followed_to_its_conclusion_and_not_dispatched_tw
 
 
 def test_failed_run_is_reported_with_its_link_and_followed_not_redispatched(github, git_repo):
-    pol = Policy(github_repo="acme/widgets", github_api=github.url, workflows=[Workflow(file="release.yml")])
+    pol = Policy(
+        github_repo="acme/widgets", github_api=github.url, workflows=[Workflow(file="release.yml")]
+    )
     github.add_workflow("release.yml", "Release", conclusion="failure")
     world = make_world(github, git_repo, policy=pol)
     report = run([WorkflowsStep(pol, world.version, "final", poll_s=1)], world)
     assert report.error is not None
-    assert "concluded failure" in report.error.one_line() and "/actions/runs/" in report.error.one_line()
+    assert (
+        "concluded failure" in report.error.one_line()
+        and "/actions/runs/" in report.error.one_line()
+    )
     world2 = make_world(github, git_repo, policy=pol)  # a fresh process: the journal has no run id
     world2.journal = Journal.open(git_repo.root / ".git", "0.5.0")
     report = run([WorkflowsStep(pol, world2.version, "final", poll_s=1)], world2)
@@ -237,7 +280,9 @@ def test_failed_run_is_reported_with_its_link_and_followed_not_redispatched(gith
 
 
 def test_workflow_dispatched_before_a_crash_is_found_not_dispatched_again(github, git_repo):
-    pol = Policy(github_repo="acme/widgets", github_api=github.url, workflows=[Workflow(file="release.yml")])
+    pol = Policy(
+        github_repo="acme/widgets", github_api=github.url, workflows=[Workflow(file="release.yml")]
+    )
     github.add_workflow("release.yml", "Release")
     world = make_world(github, git_repo, policy=pol)
     world.services["github"].dispatch("release.yml", "v0.5.0", {})  # the crashed run's dispatch
@@ -254,7 +299,9 @@ def test_milestone_gate_stops_a_final_and_skips_an_rc(github, git_repo):
     open_one = github.add_issue(None, "open", milestone=m["number"])
     world = make_world(github, git_repo)
     report = run([MilestoneGate(world.policy, world.version, "final")], world)
-    assert isinstance(report.error, NotReady) and f"#{open_one['number']}" in report.error.one_line()
+    assert (
+        isinstance(report.error, NotReady) and f"#{open_one['number']}" in report.error.one_line()
+    )
     rc = make_world(github, git_repo, version="0.5.0rc2", kind="rc")
     report = run([MilestoneGate(rc.policy, rc.version, "rc")], rc)
     assert report.ok and report.rows[0].status == "skipped"
@@ -264,19 +311,28 @@ def test_milestone_close_closes_and_creates_next_once(github, git_repo):
     m = github.add_milestone(None, "0.5.0")
     github.add_issues(None, 3, milestone=m["number"], state="closed")
     world = make_world(github, git_repo)
-    report = run([MilestoneGate(world.policy, world.version, "final"),
-                  MilestoneClose(world.policy, world.version, "final")], world)
+    report = run(
+        [
+            MilestoneGate(world.policy, world.version, "final"),
+            MilestoneClose(world.policy, world.version, "final"),
+        ],
+        world,
+    )
     assert report.ok, report.rows
     ms = {x["title"]: x for x in github.state.repo(github.repo).milestones.values()}
     assert ms["0.5.0"]["state"] == "closed" and ms["0.6.0"]["state"] == "open"
     assert world.journal.facts("gate:milestone")["number"] == m["number"]
     writes = github.count("POST") + github.count("PATCH")
-    assert run([MilestoneClose(world.policy, world.version, "final")], world).rows[0].status == "done"
+    assert (
+        run([MilestoneClose(world.policy, world.version, "final")], world).rows[0].status == "done"
+    )
     assert github.count("POST") + github.count("PATCH") == writes
 
 
 def test_full_github_part_of_a_final_and_no_token_anywhere(github, git_repo, capsys):
-    pol = Policy(github_repo="acme/widgets", github_api=github.url, workflows=[Workflow(file="release.yml")])
+    pol = Policy(
+        github_repo="acme/widgets", github_api=github.url, workflows=[Workflow(file="release.yml")]
+    )
     github.add_workflow("release.yml", "Release")
     m = github.add_milestone(None, "0.5.0")
     github.add_issues(None, 10, milestone=m["number"], state="closed")
@@ -286,8 +342,13 @@ def test_full_github_part_of_a_final_and_no_token_anywhere(github, git_repo, cap
     report = run(steps, world)
     assert report.ok, report.rows
     assert [r.status for r in report.rows] == ["done", "done", "applied", "applied", "applied"]
-    assert {r.name for r in report.rows} == {"gate:milestone", "gate:ci", "github:release", "github:workflows",
-                                             "milestone:close"}
+    assert {r.name for r in report.rows} == {
+        "gate:milestone",
+        "gate:ci",
+        "github:release",
+        "github:workflows",
+        "milestone:close",
+    }
     text = world.journal.path.read_text() + capsys.readouterr().out + " ".join(world.logs)
     text += " ".join(f"{r.detail}" for r in report.rows)
     assert github.token not in text
@@ -299,7 +360,10 @@ def test_under_scoped_token_stops_at_the_gate_before_any_write(github, git_repo)
     github.scopes = ["read:user"]
     pol = Policy(github_repo=github.repo, github_api=github.url, milestone_gate=False)
     world = make_world(github, git_repo, policy=pol)
-    steps = [*gate_steps(world.policy, world.version, "final"), *post_steps(world.policy, world.version, "final")]
+    steps = [
+        *gate_steps(world.policy, world.version, "final"),
+        *post_steps(world.policy, world.version, "final"),
+    ]
     before = git_repo.snapshot()
     report = run(steps, world)
     assert report.rows[1].name == "gate:ci" and report.rows[1].status == "failed"

@@ -21,8 +21,14 @@ SAMPLE = PROJECT_ROOT / "tests" / "fixtures" / "mergify_sample.yml"
 def cli(wd: WorkDir, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(wd.env)
     env["PYTHONPATH"] = str(PROJECT_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")
-    return subprocess.run([sys.executable, "-m", "release", *args], cwd=wd.root, env=env,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "release", *args],
+        cwd=wd.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_sync_then_check_follow_the_supported_lines(git_repo):
@@ -43,7 +49,9 @@ def test_sync_then_check_follow_the_supported_lines(git_repo):
 
     res = cli(wd, "mergify.sync")
     assert res.returncode == 0, res.stderr
-    assert "updated .github/mergify.yml: backport rules for release-0.4.x, release-0.3.x" in res.stdout
+    assert (
+        "updated .github/mergify.yml: backport rules for release-0.4.x, release-0.3.x" in res.stdout
+    )
     text = config.read_text()
     assert text.startswith(SAMPLE.read_text())
     assert mg.rule_branches(text) == ["release-0.4.x", "release-0.3.x"]
@@ -57,7 +65,11 @@ def test_sync_then_check_follow_the_supported_lines(git_repo):
     res = cli(wd, "mergify.check")
     assert res.returncode == 1 and "release-0.5.x, release-0.4.x, release-0.3.x" in res.stderr
     assert cli(wd, "mergify.sync").returncode == 0
-    assert mg.rule_branches(config.read_text()) == ["release-0.5.x", "release-0.4.x", "release-0.3.x"]
+    assert mg.rule_branches(config.read_text()) == [
+        "release-0.5.x",
+        "release-0.4.x",
+        "release-0.3.x",
+    ]
 
     wd.tag("v0.5.0")  # 0.5 final: the 2 newest lines with a final are 0.5 and 0.4
     assert cli(wd, "mergify.sync").returncode == 0
@@ -72,4 +84,6 @@ def test_sync_creates_the_file_when_missing(git_repo):
     git_repo.tag("v1.0.0")
     res = cli(git_repo, "mergify.sync")
     assert res.returncode == 0 and "created .github/mergify.yml" in res.stdout
-    assert mg.rule_branches((git_repo.root / ".github" / "mergify.yml").read_text()) == ["release-1.0.x"]
+    assert mg.rule_branches((git_repo.root / ".github" / "mergify.yml").read_text()) == [
+        "release-1.0.x"
+    ]

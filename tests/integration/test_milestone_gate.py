@@ -7,7 +7,7 @@ from invoke import Context
 from invoke.exceptions import Exit
 
 from release.adapters.github import GitHub
-from release.tasks.milestone import milestone_check, milestone_create, milestone_move
+from release.commands.milestone import milestone_check, milestone_create, milestone_move
 
 pytestmark = pytest.mark.integration
 
@@ -76,7 +76,10 @@ def test_move_then_check_passes_and_move_is_idempotent(github, git_repo, gh):
     for i in late:
         assert github.issue(i["number"])["milestone"]["title"] == "0.6.0"
         bodies = [c["body"] for c in github.comments_of(i["number"])]
-        assert any("release-kit:moved from=0.5.0 to=0.6.0" in b and "needs more design work" in b for b in bodies)
+        assert any(
+            "release-kit:moved from=0.5.0 to=0.6.0" in b and "needs more design work" in b
+            for b in bodies
+        )
     chk = milestone_check("0.5.0", str(git_repo.root), gh=gh)
     assert chk.ok, chk.violations()
     assert len(chk.documented) == 3
@@ -101,8 +104,10 @@ def test_create_is_idempotent(github, git_repo, gh):
 def test_tasks_through_invoke_with_token_from_env(github, git_repo, monkeypatch, capsys):
     import release.tasks as tasks
 
-    git_repo.write("pyproject.toml", f'[tool.release]\ngithub_repo = "{github.repo}"\n'
-                                     f'github_api = "{github.url}"\n')
+    git_repo.write(
+        "pyproject.toml",
+        f'[tool.release]\ngithub_repo = "{github.repo}"\ngithub_api = "{github.url}"\n',
+    )
     monkeypatch.setenv("GITHUB_TOKEN", github.token)
     ns = tasks.ns.collections["milestone"]
     path = str(git_repo.root)

@@ -27,7 +27,10 @@ def configure(sb: Sandbox, webhook) -> dict[str, str]:
     text = (sb.root / "pyproject.toml").read_text()
     sb.wd.commit("chore: announce releases", path="pyproject.toml", text=text + NOTIFY)
     sb.wd.git("push", "-q", "origin", "main")
-    return {"DISCORD_RELEASES_WEBHOOK": webhook.discord_url(1), "DISCORD_ANNOUNCE_WEBHOOK": webhook.discord_url(2)}
+    return {
+        "DISCORD_RELEASES_WEBHOOK": webhook.discord_url(1),
+        "DISCORD_ANNOUNCE_WEBHOOK": webhook.discord_url(2),
+    }
 
 
 def test_rc_and_final_are_announced_once_each(sandbox: Sandbox, webhook):
@@ -42,7 +45,9 @@ def test_rc_and_final_are_announced_once_each(sandbox: Sandbox, webhook):
     assert len(posts) == 2, [p.body for p in webhook.posts]
     thread, ann = posts
     assert thread.body["thread_name"] == "Release v0.1.0"
-    assert "v0.1.0rc1" in ann.body["content"] and "testing window: 7 days, ends" in ann.body["content"]
+    assert (
+        "v0.1.0rc1" in ann.body["content"] and "testing window: 7 days, ends" in ann.body["content"]
+    )
     assert all(within_discord_limits(p.body) == [] for p in posts)
 
     sb.run("release.final", "--yes", "--override", "demo: no need to wait", env=env, check=True)
@@ -75,8 +80,20 @@ def thread_id_of(sb: Sandbox, version: str) -> str:
 def test_checklist_marks_by_hand(sandbox: Sandbox):
     sb = sandbox
     refused = sb.run("release.checklist", "0.1.0", "--mark", "workflows")
-    assert refused.returncode != 0 and "needs a note" in refused.stderr and "Traceback" not in refused.stderr
-    sb.run("release.checklist", "0.1.0", "--mark", "workflows", "--note", "ran release.yml by hand", check=True)
+    assert (
+        refused.returncode != 0
+        and "needs a note" in refused.stderr
+        and "Traceback" not in refused.stderr
+    )
+    sb.run(
+        "release.checklist",
+        "0.1.0",
+        "--mark",
+        "workflows",
+        "--note",
+        "ran release.yml by hand",
+        check=True,
+    )
     out = sb.run("release.checklist", "0.1.0", "--json", check=True)
     items = {i["key"]: i for i in json.loads(out.stdout)["items"]}
     assert items["workflows"]["status"] == "done"

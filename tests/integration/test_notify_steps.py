@@ -8,15 +8,15 @@ from dataclasses import dataclass
 import pytest
 
 from release import engine
-from release.core.messages import within_discord_limits
-from release.core.checklist import checklist
-from release.errors import ConfigError
 from release.adapters.git import GitRepo, read_state
-from release.journal import Journal
 from release.adapters.notify import Notifier
+from release.core.checklist import checklist
+from release.core.messages import within_discord_limits
 from release.core.policy import Channel, Notify, Policy
-from release.steps.notify import notify_steps
 from release.core.version import Version
+from release.errors import ConfigError
+from release.journal import Journal
+from release.steps.notify import notify_steps
 from release.world import World
 
 pytestmark = pytest.mark.integration
@@ -111,14 +111,20 @@ def test_rc_then_final_each_land_once_and_rerunning_posts_nothing(git_repo, webh
     assert len(webhook.posts) == 2
 
     facts = Journal.open(w1.journal.path.parent.parent, "0.4.0rc1").facts("notify:thread")
-    assert facts["posted"] and facts["channel"] == "releases" and facts["thread_name"] == "Release v0.4.0"
+    assert (
+        facts["posted"]
+        and facts["channel"] == "releases"
+        and facts["thread_name"] == "Release v0.4.0"
+    )
     assert facts["message_id"] and facts["thread_id"] and len(facts["sha256"]) == 64
 
     # the rc1 tag exists now (3 days later); the final posts into rc1's thread and announces
     git_repo.tag("v0.4.0rc1", date=T0)
     git_repo.commit("fix: last one")
     git_repo.tag("v0.4.0", date=T0 + 8 * DAY)
-    wf = make_world(git_repo, webhook, pol, "0.4.0", now=T0 + 8 * DAY, notes=Notes("- fix: last one"))
+    wf = make_world(
+        git_repo, webhook, pol, "0.4.0", now=T0 + 8 * DAY, notes=Notes("- fix: last one")
+    )
     run(wf)
     new = webhook.accepted()[2:]
     assert len(new) == 2
@@ -127,11 +133,18 @@ def test_rc_then_final_each_land_once_and_rerunning_posts_nothing(git_repo, webh
     assert "thread_name" not in into_thread.body
     assert "v0.4.0** is released" in final_ann.body["content"]
     assert "testing window" not in final_ann.body["content"]
-    assert run(make_world(git_repo, webhook, pol, "0.4.0", now=T0 + 8 * DAY)).rows[1].status == "done"
+    assert (
+        run(make_world(git_repo, webhook, pol, "0.4.0", now=T0 + 8 * DAY)).rows[1].status == "done"
+    )
     assert len(webhook.posts) == 4
 
     rows = {r["key"]: r["status"] for r in checklist(wf.journal.data)}
-    assert rows == {"thread": "done", "workflows": "pending", "notes": "pending", "announce": "done"}
+    assert rows == {
+        "thread": "done",
+        "workflows": "pending",
+        "notes": "pending",
+        "announce": "done",
+    }
 
 
 def test_rc2_window_still_ends_a_week_after_rc1(git_repo, webhook):
@@ -174,8 +187,14 @@ def test_500_once_is_retried(git_repo, webhook):
 
 
 def test_slack_announcement(git_repo, webhook):
-    w = make_world(git_repo, webhook, policy(ann_kind="slack"), "0.4.0rc1", ann_url=webhook.slack_url(),
-                   notes=Notes("- feat: slack too"))
+    w = make_world(
+        git_repo,
+        webhook,
+        policy(ann_kind="slack"),
+        "0.4.0rc1",
+        ann_url=webhook.slack_url(),
+        notes=Notes("- feat: slack too"),
+    )
     run(w)
     ann = webhook.accepted()[1]
     assert ann.path.startswith("/services/") and "wait" not in ann.path
@@ -218,7 +237,13 @@ def test_the_webhook_url_is_never_said(git_repo, webhook, capsys):
     report = run(w)
     said = everything_said(w, report, capsys)
     # a failure: the announcements webhook is gone (404) -> the error text
-    w2 = make_world(git_repo, webhook, pol, "0.4.2", ann_url=webhook.discord_url(3).replace(webhook.token, "x" * 40))
+    w2 = make_world(
+        git_repo,
+        webhook,
+        pol,
+        "0.4.2",
+        ann_url=webhook.discord_url(3).replace(webhook.token, "x" * 40),
+    )
     bad = engine.run(notify_steps(pol, w2.version, w2.kind), w2, w2.journal)
     assert bad.error is not None and "HTTP 404" in bad.error.one_line()
     said += bad.error.one_line() + repr(bad.error) + str(bad.error)

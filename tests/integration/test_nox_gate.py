@@ -11,12 +11,12 @@ import os
 import pytest
 
 from release import engine
-from release.errors import NotReady
 from release.adapters.git import GitRepo, read_state
-from release.journal import Journal
 from release.core.policy import Policy, policy_from_table
-from release.steps.tests import TestGate
 from release.core.version import Version
+from release.errors import NotReady
+from release.journal import Journal
+from release.steps.tests import TestGate
 from release.world import World
 from tests.fixtures.sandbox import make_sandbox
 
@@ -54,9 +54,16 @@ def make_world(wd, version="0.1.1", kind="patch", policy=None, env=None):
     state = read_state(wd.root)
     v = Version.parse(version)
     return World(
-        root=wd.root, repo=GitRepo(wd.root), policy=policy or Policy(), version=v, kind=kind,
-        journal=Journal.open(state.git_dir, v.pep440()), tagset=state.tagset, now=0,
-        base_commit=wd.head(), env={**os.environ, **(env or {})},
+        root=wd.root,
+        repo=GitRepo(wd.root),
+        policy=policy or Policy(),
+        version=v,
+        kind=kind,
+        journal=Journal.open(state.git_dir, v.pep440()),
+        tagset=state.tagset,
+        now=0,
+        base_commit=wd.head(),
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -101,7 +108,9 @@ def test_a_red_session_refuses_naming_it_and_records_the_run(git_repo):
     assert world.journal.steps["gate:tests"]["status"] == "failed"
     run = world.journal.data["evidence"]["tests"][-1]
     assert run["ok"] is False and run["commit"] == head
-    assert run["sessions"] == [{"name": "unit", "result": "failed", "seconds": run["sessions"][0]["seconds"]}]
+    assert run["sessions"] == [
+        {"name": "unit", "result": "failed", "seconds": run["sessions"][0]["seconds"]}
+    ]
     assert "unit tests are red" in open(run["log"]).read()
 
 
@@ -129,7 +138,11 @@ def test_an_untagged_type_refuses_with_the_fix(git_repo):
 def test_no_noxfile_is_skipped_with_the_reason(git_repo):
     world = make_world(git_repo)
     report = engine.run([TestGate(world.policy, world.version, "patch")], world, world.journal)
-    assert report.ok and report.rows[0].status == "skipped" and report.rows[0].detail == "no noxfile.py"
+    assert (
+        report.ok
+        and report.rows[0].status == "skipped"
+        and report.rows[0].detail == "no noxfile.py"
+    )
 
 
 def test_a_release_refuses_without_evidence_and_proceeds_with_it(tmp_path, monkeypatch):

@@ -27,7 +27,7 @@ def published_sandbox(tmp_path, monkeypatch, pypi_server):
     pytest.importorskip("hatchling", reason="scripts/install-test-deps.sh installs hatchling")
     sb = make_sandbox(tmp_path, monkeypatch, package=True)
     text = (sb.root / "pyproject.toml").read_text()
-    text = BUILD + text.replace('dependencies = []', 'readme = "README.md"\ndependencies = []')
+    text = BUILD + text.replace("dependencies = []", 'readme = "README.md"\ndependencies = []')
     repos = "\n".join(f'{k} = "{v}"' for k, v in pypi_server.repositories().items())
     text += f"\n[tool.release.repositories]\n{repos}\n"
     sb.wd.write("pyproject.toml", text)
@@ -45,10 +45,16 @@ def test_minor_then_final_publish_to_the_right_index_and_verify(published_sandbo
     assert "build:demo-client" in res.stdout and "publish:demo-client" in res.stdout
     # the build precedes the push, the upload follows it
     order = [ln.split()[1] for ln in res.stdout.splitlines() if ln.startswith(" + ")]
-    assert order.index("build:demo-client") < order.index("git:push") < order.index("publish:demo-client")
+    assert (
+        order.index("build:demo-client")
+        < order.index("git:push")
+        < order.index("publish:demo-client")
+    )
     rc_files = pypi_server.testpypi.files()
     assert [f.rsplit("-", 3)[0] if f.endswith(".whl") else f for f in rc_files] == [
-        "demo_client-0.1.0rc1", "demo_client-0.1.0rc1.tar.gz"]
+        "demo_client-0.1.0rc1",
+        "demo_client-0.1.0rc1.tar.gz",
+    ]
     assert pypi_server.pypi.files() == []
 
     sb.wd.git("checkout", "-q", "release-0.1.x")
@@ -60,7 +66,9 @@ def test_minor_then_final_publish_to_the_right_index_and_verify(published_sandbo
         res = sb.run("release.verify", version, "--json")
         assert res.returncode == 0, res.stdout + res.stderr
         checks = json.loads(res.stdout)["checks"]
-        assert {c["item"].split()[0] for c in checks} == {"git", "python"} and all(c["ok"] for c in checks)
+        assert {c["item"].split()[0] for c in checks} == {"git", "python"} and all(
+            c["ok"] for c in checks
+        )
 
     (pypi_server.testpypi.packages_dir / rc_files[0]).write_bytes(b"tampered")
     res = sb.run("release.verify", "0.1.0rc1")

@@ -17,10 +17,10 @@ import pytest
 
 from release import engine
 from release.adapters.git import GitRepo, read_state
-from release.journal import Journal
 from release.core.policy import policy_from_table
-from release.steps.publish import build_steps, publish_steps
 from release.core.version import Version
+from release.journal import Journal
+from release.steps.publish import build_steps, publish_steps
 from release.world import World
 from tests.conftest import need
 
@@ -41,15 +41,18 @@ def _require_backend() -> None:
         pytest.skip(msg)
 
 
-def python_package(dist: str, version: str, deps: list[str] | None = None, *, empty: bool = False) -> dict[str, str]:
+def python_package(
+    dist: str, version: str, deps: list[str] | None = None, *, empty: bool = False
+) -> dict[str, str]:
     mod = dist.replace("-", "_")
-    wheel = '[tool.hatch.build.targets.wheel]\n' + (
-        'bypass-selection = true\n' if empty else f'packages = ["{mod}"]\n')
+    wheel = "[tool.hatch.build.targets.wheel]\n" + (
+        "bypass-selection = true\n" if empty else f'packages = ["{mod}"]\n'
+    )
     files = {
         "pyproject.toml": (
-            "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n\n"
-            f"[project]\nname = \"{dist}\"\nversion = \"{version}\"\ndescription = \"{dist} for tests\"\n"
-            "readme = \"README.md\"\nrequires-python = \">=3.10\"\n"
+            '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
+            f'[project]\nname = "{dist}"\nversion = "{version}"\ndescription = "{dist} for tests"\n'
+            'readme = "README.md"\nrequires-python = ">=3.10"\n'
             f"dependencies = {json.dumps(deps or [])}\n\n{wheel}"
         ),
         "README.md": f"# {dist}\n\nA sample package.\n",
@@ -62,7 +65,9 @@ def python_package(dist: str, version: str, deps: list[str] | None = None, *, em
 class Project:
     """The sample repository: writes versions, commits, tags, pushes; makes Worlds."""
 
-    def __init__(self, wd, pypi, npm, npm_name: str | None, kinds=("client", "server", "npm")) -> None:
+    def __init__(
+        self, wd, pypi, npm, npm_name: str | None, kinds=("client", "server", "npm")
+    ) -> None:
         self.wd = wd
         self.pypi = pypi
         self.npm = npm
@@ -72,33 +77,68 @@ class Project:
         packages = []
         # listed server first on purpose: the order must come from depends_on
         if "server" in kinds:
-            packages.append({"name": "demo-server", "kind": "python", "path": "server",
-                             "version_files": ["pyproject.toml"], "depends_on": ["demo-client"],
-                             "pins": ["demo-client"]})
+            packages.append(
+                {
+                    "name": "demo-server",
+                    "kind": "python",
+                    "path": "server",
+                    "version_files": ["pyproject.toml"],
+                    "depends_on": ["demo-client"],
+                    "pins": ["demo-client"],
+                }
+            )
         if "client" in kinds:
-            packages.append({"name": "demo-client", "kind": "python", "path": "client",
-                             "version_files": ["pyproject.toml", "demo_client/__init__.py"]})
+            packages.append(
+                {
+                    "name": "demo-client",
+                    "kind": "python",
+                    "path": "client",
+                    "version_files": ["pyproject.toml", "demo_client/__init__.py"],
+                }
+            )
         if "npm" in kinds:
-            packages.append({"name": "demo-client-js", "kind": "npm", "path": "js",
-                             "version_files": ["package.json"]})
+            packages.append(
+                {
+                    "name": "demo-client-js",
+                    "kind": "npm",
+                    "path": "js",
+                    "version_files": ["package.json"],
+                }
+            )
         repos = pypi.repositories()
         if npm is not None:
             repos["npm_registry"] = npm.url
         self.table = {"repositories": repos, "packages": packages, "require_codeowners": False}
         self.policy = policy_from_table(self.table)
 
-    def write(self, version: str, *, client_version: str | None = None, empty: bool = False) -> None:
+    def write(
+        self, version: str, *, client_version: str | None = None, empty: bool = False
+    ) -> None:
         v = Version.parse(version)
         files: dict[str, str] = {}
         if "client" in self.kinds:
-            for rel, text in python_package("demo-client", client_version or v.pep440(), empty=empty).items():
+            for rel, text in python_package(
+                "demo-client", client_version or v.pep440(), empty=empty
+            ).items():
                 files[f"client/{rel}"] = text
         if "server" in self.kinds:
-            for rel, text in python_package("demo-server", v.pep440(), [f"demo-client=={v.pep440()}"]).items():
+            for rel, text in python_package(
+                "demo-server", v.pep440(), [f"demo-client=={v.pep440()}"]
+            ).items():
                 files[f"server/{rel}"] = text
         if "npm" in self.kinds:
-            files["js/package.json"] = json.dumps({"name": self.npm_name, "version": v.semver(),
-                                                   "main": "index.js", "license": "MIT"}, indent=2) + "\n"
+            files["js/package.json"] = (
+                json.dumps(
+                    {
+                        "name": self.npm_name,
+                        "version": v.semver(),
+                        "main": "index.js",
+                        "license": "MIT",
+                    },
+                    indent=2,
+                )
+                + "\n"
+            )
             files["js/index.js"] = "module.exports = { hello: () => 'hi' };\n"
         import tomlkit
 
@@ -112,8 +152,16 @@ class Project:
 
     def release(self, version: str, **kw) -> str:
         self.write(version, **kw)
-        self.wd.git("add", "--", *[p for p in ("client", "server", "js", "pyproject.toml")
-                                  if (self.wd.root / p).exists()], ":!client/demo_client/secret_untracked.py")
+        self.wd.git(
+            "add",
+            "--",
+            *[
+                p
+                for p in ("client", "server", "js", "pyproject.toml")
+                if (self.wd.root / p).exists()
+            ],
+            ":!client/demo_client/secret_untracked.py",
+        )
         self.wd.git("commit", "-q", "-m", f"chore: release {version}")
         tag = f"v{Version.parse(version).pep440()}"
         self.wd.tag(tag)
@@ -128,9 +176,17 @@ class Project:
         env = {**os.environ, "RELEASE_BUILD_ISOLATION": "0", **self.pypi.twine_env()}
         if self.npm is not None:
             env["NPM_TOKEN"] = self.npm.token
-        world = World(root=root, repo=GitRepo(root), policy=self.policy, version=v,
-                      kind="rc" if v.is_rc else "final", journal=Journal.open(state.git_dir, v.pep440()),
-                      tagset=state.tagset, now=0, env=env)
+        world = World(
+            root=root,
+            repo=GitRepo(root),
+            policy=self.policy,
+            version=v,
+            kind="rc" if v.is_rc else "final",
+            journal=Journal.open(state.git_dir, v.pep440()),
+            tagset=state.tagset,
+            now=0,
+            env=env,
+        )
         world.services["sleep"] = self.sleeps.append
         return world
 
@@ -158,17 +214,37 @@ def fresh_venv(tmp: Path) -> Path:
 
 
 def pip_install(vpy: Path, index_url: str, *reqs: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pip", "--isolated", "--python", str(vpy), "install",
-                           "--no-cache-dir", "--index-url", index_url, *reqs],
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--isolated",
+            "--python",
+            str(vpy),
+            "install",
+            "--no-cache-dir",
+            "--index-url",
+            index_url,
+            *reqs,
+        ],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def cli(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     env.pop("CI", None)
-    return subprocess.run([sys.executable, "-m", "release", *args, "--path", str(project.wd.root)],
-                          cwd=project.wd.root, env=env, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "release", *args, "--path", str(project.wd.root)],
+        cwd=project.wd.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture
@@ -178,13 +254,20 @@ def project(git_repo, pypi_server, npm_registry):
     return Project(git_repo, pypi_server, npm_registry, npm_registry.unique("demo-client-js"))
 
 
-def test_one_release_publishes_in_dependency_order_and_reruns_upload_nothing(project, tmp_path, capsys):
+def test_one_release_publishes_in_dependency_order_and_reruns_upload_nothing(
+    project, tmp_path, capsys
+):
     pypi, npm = project.pypi, project.npm
     project.release("0.1.0")
     steps = project.steps("0.1.0")
     assert [s.name for s in steps] == [
-        "build:demo-client", "build:demo-server", "pack:demo-client-js",
-        "publish:demo-client", "publish:demo-server", "publish:demo-client-js"]
+        "build:demo-client",
+        "build:demo-server",
+        "pack:demo-client-js",
+        "publish:demo-client",
+        "publish:demo-server",
+        "publish:demo-client-js",
+    ]
     assert [s.irreversible for s in steps] == [False, False, False, True, True, True]
 
     report = project.run("0.1.0")
@@ -193,9 +276,14 @@ def test_one_release_publishes_in_dependency_order_and_reruns_upload_nothing(pro
 
     # finals go to the PyPI role only; the untracked file never reached a distribution
     assert pypi.testpypi.files() == []
-    assert pypi.pypi.files() == sorted([
-        "demo_client-0.1.0-py3-none-any.whl", "demo_client-0.1.0.tar.gz",
-        "demo_server-0.1.0-py3-none-any.whl", "demo_server-0.1.0.tar.gz"])
+    assert pypi.pypi.files() == sorted(
+        [
+            "demo_client-0.1.0-py3-none-any.whl",
+            "demo_client-0.1.0.tar.gz",
+            "demo_server-0.1.0-py3-none-any.whl",
+            "demo_server-0.1.0.tar.gz",
+        ]
+    )
     import zipfile
 
     with zipfile.ZipFile(pypi.packages_dir / "demo_client-0.1.0-py3-none-any.whl") as zf:
@@ -207,20 +295,29 @@ def test_one_release_publishes_in_dependency_order_and_reruns_upload_nothing(pro
 
     for name, sha in journal.facts("publish:demo-client")["files"].items():
         assert hashlib.sha256((pypi.packages_dir / name).read_bytes()).hexdigest() == sha
-    assert journal.facts("build:demo-server")["smoke"].startswith("installed and imported (offline)")
+    assert journal.facts("build:demo-server")["smoke"].startswith(
+        "installed and imported (offline)"
+    )
 
     # the server's pin resolves from the index, in a fresh venv, with nothing else to go on
     vpy = fresh_venv(tmp_path)
     res = pip_install(vpy, pypi.simple_url, "demo-server==0.1.0")
     assert res.returncode == 0, res.stderr
-    out = subprocess.run([str(vpy), "-I", "-c", "import demo_client, demo_server; print(demo_client.__version__)"],
-                         capture_output=True, text=True, cwd=tmp_path)
+    out = subprocess.run(
+        [str(vpy), "-I", "-c", "import demo_client, demo_server; print(demo_client.__version__)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert out.stdout.strip() == "0.1.0", out.stderr
 
     # npm: published under latest (the highest final), with the packed tarball's shasum
     assert npm.versions(project.npm_name) == ["0.1.0"]
     assert npm.dist_tags(project.npm_name) == {"latest": "0.1.0"}
-    assert journal.facts("publish:demo-client-js")["shasum"] == journal.facts("pack:demo-client-js")["shasum"]
+    assert (
+        journal.facts("publish:demo-client-js")["shasum"]
+        == journal.facts("pack:demo-client-js")["shasum"]
+    )
 
     # re-running the finished release uploads nothing and publishes nothing
     before = index_state(pypi.pypi)
@@ -237,7 +334,10 @@ def test_one_release_publishes_in_dependency_order_and_reruns_upload_nothing(pro
     shutil.rmtree(project.wd.root / ".git" / "release" / "work")
     third = project.run("0.1.0")
     assert third.ok, [(r.name, r.status, r.detail) for r in third.rows]
-    assert statuses(third)["build:demo-client"] == "applied" and statuses(third)["publish:demo-client"] == "done"
+    assert (
+        statuses(third)["build:demo-client"] == "applied"
+        and statuses(third)["publish:demo-client"] == "done"
+    )
     assert index_state(pypi.pypi) == before
 
     # release.verify passes on the good release ...
@@ -251,19 +351,28 @@ def test_one_release_publishes_in_dependency_order_and_reruns_upload_nothing(pro
     assert bad.returncode != 0
     data = json.loads(bad.stdout)
     assert [c["item"] for c in data["checks"] if not c["ok"]] == [
-        f"python demo_server-0.1.0.tar.gz on {pypi.simple_url}"]
+        f"python demo_server-0.1.0.tar.gz on {pypi.simple_url}"
+    ]
     assert "demo_server-0.1.0.tar.gz" in bad.stderr
     # secrets are nowhere: not in the journal, not in the output
-    text = journal.path.read_text() + capsys.readouterr().out + good.stdout + bad.stdout + bad.stderr
+    text = (
+        journal.path.read_text() + capsys.readouterr().out + good.stdout + bad.stdout + bad.stderr
+    )
     assert pypi.password not in text and npm.token not in text
 
 
-def test_rc_goes_to_testpypi_and_dist_tag_rc_and_an_old_line_patch_moves_no_latest(git_repo, pypi_server,
-                                                                                   npm_registry):
+def test_rc_goes_to_testpypi_and_dist_tag_rc_and_an_old_line_patch_moves_no_latest(
+    git_repo, pypi_server, npm_registry
+):
     _require_backend()
     need("npm")
-    project = Project(git_repo, pypi_server, npm_registry, npm_registry.unique("demo-client-js"),
-                      kinds=("client", "npm"))
+    project = Project(
+        git_repo,
+        pypi_server,
+        npm_registry,
+        npm_registry.unique("demo-client-js"),
+        kinds=("client", "npm"),
+    )
     npm, pypi, name = npm_registry, pypi_server, project.npm_name
 
     project.release("0.1.0")
@@ -275,7 +384,10 @@ def test_rc_goes_to_testpypi_and_dist_tag_rc_and_an_old_line_patch_moves_no_late
     project.release("0.2.0rc1")
     report = project.run("0.2.0rc1")
     assert report.ok, [(r.name, r.status, r.detail) for r in report.rows]
-    assert pypi.testpypi.files() == ["demo_client-0.2.0rc1-py3-none-any.whl", "demo_client-0.2.0rc1.tar.gz"]
+    assert pypi.testpypi.files() == [
+        "demo_client-0.2.0rc1-py3-none-any.whl",
+        "demo_client-0.2.0rc1.tar.gz",
+    ]
     assert not [f for f in pypi.pypi.files() if "0.2.0" in f]
     assert npm.dist_tags(name) == {"latest": "0.1.0", "rc": "0.2.0-rc.1"}
 
@@ -293,7 +405,10 @@ def test_rc_goes_to_testpypi_and_dist_tag_rc_and_an_old_line_patch_moves_no_late
     assert report.ok, [(r.name, r.status, r.detail) for r in report.rows]
     assert npm.dist_tags(name) == {"latest": "0.2.0", "rc": "0.2.0-rc.1", "release-0.1": "0.1.1"}
     assert "demo_client-0.1.1-py3-none-any.whl" in pypi.pypi.files()
-    assert Journal.open(git_repo.root / ".git", "0.1.1").facts("publish:demo-client-js")["dist_tag"] == "release-0.1"
+    assert (
+        Journal.open(git_repo.root / ".git", "0.1.1").facts("publish:demo-client-js")["dist_tag"]
+        == "release-0.1"
+    )
 
 
 def test_same_name_other_hash_on_the_index_stops_the_run(git_repo, pypi_server):
@@ -335,9 +450,13 @@ def test_a_bad_wheel_is_refused_before_upload(git_repo, pypi_server, case):
     assert not (git_repo.root / ".git/release/work/0.1.0/dist/demo-client").exists()
 
 
-def test_npm_first_publish_of_an_rc_and_a_version_with_other_content(git_repo, pypi_server, npm_registry, tmp_path):
+def test_npm_first_publish_of_an_rc_and_a_version_with_other_content(
+    git_repo, pypi_server, npm_registry, tmp_path
+):
     need("npm")
-    project = Project(git_repo, pypi_server, npm_registry, npm_registry.unique("demo-client-js"), kinds=("npm",))
+    project = Project(
+        git_repo, pypi_server, npm_registry, npm_registry.unique("demo-client-js"), kinds=("npm",)
+    )
     npm, name = npm_registry, project.npm_name
 
     # the package's very first version is an RC: the registry makes it latest whatever --tag said;
@@ -348,16 +467,24 @@ def test_npm_first_publish_of_an_rc_and_a_version_with_other_content(git_repo, p
     assert report.ok, [(r.name, r.status, r.detail) for r in report.rows]
     assert npm.dist_tags(name) == {"latest": "0.1.0-rc.1", "rc": "0.1.0-rc.1"}
     assert "first publish" in report.rows[-1].detail
-    assert statuses(project.run("0.1.0rc1")) == {"pack:demo-client-js": "done", "publish:demo-client-js": "done"}
+    assert statuses(project.run("0.1.0rc1")) == {
+        "pack:demo-client-js": "done",
+        "publish:demo-client-js": "done",
+    }
 
     # someone published 0.1.0 with other content: the release stops, nothing is overwritten
     other = tmp_path / "other"
     other.mkdir()
-    (other / "package.json").write_text(json.dumps({"name": name, "version": "0.1.0", "main": "index.js"}))
+    (other / "package.json").write_text(
+        json.dumps({"name": name, "version": "0.1.0", "main": "index.js"})
+    )
     (other / "index.js").write_text("module.exports = 'not ours';\n")
     npm.npm("publish", "--tag", "latest", cwd=other)
     project.release("0.1.0")
     report = project.run("0.1.0")
-    assert statuses(report) == {"pack:demo-client-js": "applied", "publish:demo-client-js": "conflict"}
+    assert statuses(report) == {
+        "pack:demo-client-js": "applied",
+        "publish:demo-client-js": "conflict",
+    }
     assert "with other content" in report.rows[-1].detail
     assert npm.versions(name) == ["0.1.0", "0.1.0-rc.1"]

@@ -170,8 +170,11 @@ def test_patch_from_main_needs_a_line(sandbox: Sandbox):
 
 def test_minor_moves_main_to_the_next_dev_version_when_configured(sandbox: Sandbox):
     sb = sandbox
-    text = (sb.root / "pyproject.toml").read_text().replace(
-        "require_codeowners = true", "require_codeowners = true\ndev_bump_on_main = true")
+    text = (
+        (sb.root / "pyproject.toml")
+        .read_text()
+        .replace("require_codeowners = true", "require_codeowners = true\ndev_bump_on_main = true")
+    )
     sb.wd.write("pyproject.toml", text)
     sb.wd.git("commit", "-qam", "chore: open dev bumps")
     sb.wd.git("push", "-q", "origin", "main")
@@ -183,4 +186,7 @@ def test_minor_moves_main_to_the_next_dev_version_when_configured(sandbox: Sandb
     assert sb.wd.git("status", "--porcelain") == ""  # the user's main was fast-forwarded
     assert sb.wd.git("rev-parse", "main") == sb.origin_rev("main")
     # the next minor still starts from the highest final/RC, not from the dev version
-    assert json.loads(sb.run("release.status", "--json").stdout)["next"]["minor"]["version"] == "0.1.0rc2"
+    assert (
+        json.loads(sb.run("release.status", "--json").stdout)["next"]["minor"]["version"]
+        == "0.1.0rc2"
+    )

@@ -34,15 +34,29 @@ WRONG_TWINE = "wrong-twine-password-FAKE-4711"
 
 
 def task_names(listing: str) -> set[str]:
-    return {m.group(1) for ln in listing.splitlines() if (m := re.match(r"^  ([a-z]+\.[a-z_-]+)(\s|$)", ln))}
+    return {
+        m.group(1)
+        for ln in listing.splitlines()
+        if (m := re.match(r"^  ([a-z]+\.[a-z_-]+)(\s|$)", ln))
+    }
 
 
 def git_everything(git_dir_owner, cwd: Path) -> bytes:
     """Every object (blobs, trees, commits, tags, notes) and the config of a repository."""
-    objs = subprocess.run(["git", "cat-file", "--batch-all-objects", "--batch"], cwd=cwd, env=git_dir_owner.env,
-                          capture_output=True, check=True).stdout
-    notes = subprocess.run(["git", "log", "--all", "--notes=*", "--format=%H %N"], cwd=cwd, env=git_dir_owner.env,
-                           capture_output=True, check=False).stdout
+    objs = subprocess.run(
+        ["git", "cat-file", "--batch-all-objects", "--batch"],
+        cwd=cwd,
+        env=git_dir_owner.env,
+        capture_output=True,
+        check=True,
+    ).stdout
+    notes = subprocess.run(
+        ["git", "log", "--all", "--notes=*", "--format=%H %N"],
+        cwd=cwd,
+        env=git_dir_owner.env,
+        capture_output=True,
+        check=False,
+    ).stdout
     config = (cwd / ("config" if (cwd / "config").is_file() else ".git/config")).read_bytes()
     return objs + notes + config
 
@@ -61,15 +75,24 @@ def test_no_task_shows_or_stores_a_secret(full_stack, tmp_path):
     sb = fresh_project(stack, tmp_path / "p")
     sb.env.update(FAKES)
     secrets = {k: v for k, v in sb.env.items() if k in FAKES and k != "DOCKER_USERNAME"}
-    secrets.update({"GITHUB_TOKEN": sb.env["GITHUB_TOKEN"], "TWINE_PASSWORD": sb.env["TWINE_PASSWORD"],
-                    "NPM_TOKEN": sb.env["NPM_TOKEN"], "webhook token": stack.webhook.token,
-                    "DISCORD_RELEASES_WEBHOOK": sb.env["DISCORD_RELEASES_WEBHOOK"],
-                    "DISCORD_ANNOUNCE_WEBHOOK": sb.env["DISCORD_ANNOUNCE_WEBHOOK"],
-                    "wrong GitHub token": WRONG_GITHUB, "wrong TWINE_PASSWORD": WRONG_TWINE})
+    secrets.update(
+        {
+            "GITHUB_TOKEN": sb.env["GITHUB_TOKEN"],
+            "TWINE_PASSWORD": sb.env["TWINE_PASSWORD"],
+            "NPM_TOKEN": sb.env["NPM_TOKEN"],
+            "webhook token": stack.webhook.token,
+            "DISCORD_RELEASES_WEBHOOK": sb.env["DISCORD_RELEASES_WEBHOOK"],
+            "DISCORD_ANNOUNCE_WEBHOOK": sb.env["DISCORD_ANNOUNCE_WEBHOOK"],
+            "wrong GitHub token": WRONG_GITHUB,
+            "wrong TWINE_PASSWORD": WRONG_TWINE,
+        }
+    )
     assert sb.env["GITHUB_TOKEN"].startswith("ghp_")
     runs: list[tuple[str, subprocess.CompletedProcess[str]]] = []
 
-    def task(*args: str, env: dict[str, str] | None = None, ok: bool | None = True) -> subprocess.CompletedProcess[str]:
+    def task(
+        *args: str, env: dict[str, str] | None = None, ok: bool | None = True
+    ) -> subprocess.CompletedProcess[str]:
         res = sb.run(*args, env=env)
         runs.append((" ".join(args), res))
         if ok is True:
@@ -102,21 +125,48 @@ def test_no_task_shows_or_stores_a_secret(full_stack, tmp_path):
     task("release.checklist", "--version", "0.1.0rc1", "--json")
     task("release.verify", "--version", "0.1.0rc1", "--json")
     task("release.resume", "--version", "0.1.0rc1", "--yes", ok=None)
-    task("release.final", "--dry-run", "--line", "0.1", "--override", "secret test: no need to wait", ok=None)
+    task(
+        "release.final",
+        "--dry-run",
+        "--line",
+        "0.1",
+        "--override",
+        "secret test: no need to wait",
+        ok=None,
+    )
     task("release.patch", "--dry-run", "--line", "0.1", ok=None)
     # milestones on GitHub
     task("milestone.create", "--version", "0.2.0")
-    task("milestone.move", "--version", "0.1.0", "--to", "0.2.0", "--reason", "moved by the secret test",
-         "--dry-run")
-    task("milestone.move", "--version", "0.1.0", "--to", "0.2.0", "--reason", "moved by the secret test")
+    task(
+        "milestone.move",
+        "--version",
+        "0.1.0",
+        "--to",
+        "0.2.0",
+        "--reason",
+        "moved by the secret test",
+        "--dry-run",
+    )
+    task(
+        "milestone.move",
+        "--version",
+        "0.1.0",
+        "--to",
+        "0.2.0",
+        "--reason",
+        "moved by the secret test",
+    )
     # Mergify
     task("mergify.sync")
     task("mergify.check", ok=None)
     sb.wd.git("checkout", "-q", "--", ".")
     sb.wd.git("clean", "-qfd", "--", ".github")
     # a backport through git and a GitHub pull request
-    fix = sb.wd.commit("fix(client): handle an empty name (#9)", path="client/demo_client/extra.py",
-                       text="def empty() -> str:\n    return ''\n")
+    fix = sb.wd.commit(
+        "fix(client): handle an empty name (#9)",
+        path="client/demo_client/extra.py",
+        text="def empty() -> str:\n    return ''\n",
+    )
     sb.wd.git("push", "-q", "origin", "main")
     task("release.backport", "--ref", fix, "--to", "release-0.1.x")
     # the next RC with a wrong index password: fails at the upload, says so in one line
@@ -124,7 +174,9 @@ def test_no_task_shows_or_stores_a_secret(full_stack, tmp_path):
     sb.wd.git("pull", "-q", "--ff-only", "origin", "release-0.1.x")
     rc = task("release.rc", "--yes", env={"TWINE_PASSWORD": WRONG_TWINE}, ok=False)
     names = sb.names
-    assert f"publish:{names.client}" in rc.stdout and "upload to" in rc.stderr, rc.stdout[-1500:] + rc.stderr
+    assert f"publish:{names.client}" in rc.stdout and "upload to" in rc.stderr, (
+        rc.stdout[-1500:] + rc.stderr
+    )
     task("release.rc", "--yes")  # resumed with the right password
     task("changelog.update", "--version", "0.2.0", ok=None)
 
@@ -139,19 +191,34 @@ def test_no_task_shows_or_stores_a_secret(full_stack, tmp_path):
         assert "Traceback" not in res.stdout + res.stderr, name
     release_dir = sb.root / ".git" / "release"
     stored = files_under(release_dir)
-    assert any(p.suffix == ".json" and f'"publish:{sb.names.client}"'.encode() in d for p, d in stored), "no journal was read"
+    assert any(
+        p.suffix == ".json" and f'"publish:{sb.names.client}"'.encode() in d for p, d in stored
+    ), "no journal was read"
     for p, data in stored:
         places[str(p.relative_to(sb.root))] = data
     places["git objects, notes and config (repository)"] = git_everything(sb.wd, sb.root)
     places["git objects, notes and config (origin)"] = git_everything(sb.wd, sb.wd.origin)
     gh_state = stack.github.state.repo(names.github_repo)
     places["GitHub (releases, issues, PRs, comments, milestones)"] = json.dumps(
-        [gh_state.releases, gh_state.issues, gh_state.pulls, gh_state.comments, gh_state.milestones],
-        default=str).encode()
-    places["webhook posts"] = json.dumps([p.body for p in stack.webhook.posts], default=str).encode()
+        [
+            gh_state.releases,
+            gh_state.issues,
+            gh_state.pulls,
+            gh_state.comments,
+            gh_state.milestones,
+        ],
+        default=str,
+    ).encode()
+    places["webhook posts"] = json.dumps(
+        [p.body for p in stack.webhook.posts], default=str
+    ).encode()
 
-    leaks = [f"{what} in {where}" for what, value in secrets.items() for where, data in places.items()
-             if value.encode() in data]
+    leaks = [
+        f"{what} in {where}"
+        for what, value in secrets.items()
+        for where, data in places.items()
+        if value.encode() in data
+    ]
     assert leaks == [], leaks
     # the secrets were really in play: the release published, the PR was opened, the posts went out
     assert stack.webhook.accepted() and stack.github.pulls(names.github_repo)

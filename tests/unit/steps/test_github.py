@@ -12,8 +12,8 @@ from release.core.milestones import (
     next_title,
 )
 from release.core.policy import Policy, Workflow
-from release.steps.github import _workflows_for, gate_steps, judge_checks, post_steps
 from release.core.version import Version
+from release.steps.github import _workflows_for, gate_steps, judge_checks, post_steps
 
 
 def test_titles_follow_the_final_version():
@@ -32,9 +32,15 @@ def test_move_comment_marker_is_recognised_only_for_its_source():
 
 
 def test_violations_name_numbers_and_what_to_do():
-    chk = MilestoneCheck("0.5.0", number=3, open_issues=2, pull_request_count=1,
-                         pull_requests=[Item(7, "a PR")], open_items=[Item(1, "a"), Item(2, "b")],
-                         undocumented=[Item(9, "moved")])
+    chk = MilestoneCheck(
+        "0.5.0",
+        number=3,
+        open_issues=2,
+        pull_request_count=1,
+        pull_requests=[Item(7, "a PR")],
+        open_items=[Item(1, "a"), Item(2, "b")],
+        undocumented=[Item(9, "moved")],
+    )
     v = chk.violations()
     assert len(v) == 3 and not chk.ok
     assert "#7" in v[0] and "issues only" in v[0]
@@ -70,18 +76,35 @@ def test_judge_checks_without_required_all_count():
 
 def test_steps_have_stable_names_and_milestone_close_only_for_finals():
     p = Policy(github_repo="acme/widgets")
-    assert [s.name for s in gate_steps(p, Version.parse("0.5.0"), "final")] == ["gate:milestone", "gate:ci"]
+    assert [s.name for s in gate_steps(p, Version.parse("0.5.0"), "final")] == [
+        "gate:milestone",
+        "gate:ci",
+    ]
     assert [s.name for s in post_steps(p, Version.parse("0.5.0"), "final")] == [
-        "github:release", "github:workflows", "milestone:close"]
+        "github:release",
+        "github:workflows",
+        "milestone:close",
+    ]
     assert "milestone:close" not in [s.name for s in post_steps(p, Version.parse("0.5.0rc1"), "rc")]
     assert "milestone:close" not in [s.name for s in post_steps(p, Version.parse("0.4.3"), "patch")]
 
 
 def test_workflows_filtered_by_kind():
-    p = Policy(workflows=[Workflow(file="docs.yml", kinds=["final"]), Workflow(file="rc.yml", kinds=["rc"]),
-                          Workflow(file="all.yml")])
-    assert [w.file for w in _workflows_for(p, Version.parse("0.5.0rc1"), "minor")] == ["rc.yml", "all.yml"]
-    assert [w.file for w in _workflows_for(p, Version.parse("0.5.0"), "final")] == ["docs.yml", "all.yml"]
+    p = Policy(
+        workflows=[
+            Workflow(file="docs.yml", kinds=["final"]),
+            Workflow(file="rc.yml", kinds=["rc"]),
+            Workflow(file="all.yml"),
+        ]
+    )
+    assert [w.file for w in _workflows_for(p, Version.parse("0.5.0rc1"), "minor")] == [
+        "rc.yml",
+        "all.yml",
+    ]
+    assert [w.file for w in _workflows_for(p, Version.parse("0.5.0"), "final")] == [
+        "docs.yml",
+        "all.yml",
+    ]
 
 
 class _W:  # the least of a world a skipped probe needs
@@ -90,6 +113,9 @@ class _W:  # the least of a world a skipped probe needs
 
 def test_every_step_skips_without_a_github_repo():
     p = Policy()
-    for s in [*gate_steps(p, Version.parse("0.5.0"), "final"), *post_steps(p, Version.parse("0.5.0"), "final")]:
+    for s in [
+        *gate_steps(p, Version.parse("0.5.0"), "final"),
+        *post_steps(p, Version.parse("0.5.0"), "final"),
+    ]:
         pr = s.probe(_W())
         assert pr.skip and "github_repo" in pr.skip

@@ -12,10 +12,10 @@ import pytest
 
 from release.adapters import docker as d
 from release.core.latest import docker_tags
-from release.steps import docker as ds
-from release.errors import ConfigError, RemoteError
 from release.core.policy import Package, Repositories, policy_from_table
 from release.core.version import Version
+from release.errors import ConfigError, RemoteError
+from release.steps import docker as ds
 
 DIGEST_A = "sha256:" + "a" * 64
 DIGEST_B = "sha256:" + "b" * 64
@@ -33,9 +33,18 @@ CONFIG_A = "sha256:" + "c" * 64
         ("127.0.0.1:5000", "127.0.0.1:5000", "http://127.0.0.1:5000", False),
         ("localhost:5000", "localhost:5000", "http://localhost:5000", False),
         ("ghcr.io", "ghcr.io", "https://ghcr.io", False),
-        ("registry.internal:5000", "registry.internal:5000", "https://registry.internal:5000", False),
-        ("http://registry.internal:5000/", "registry.internal:5000", "http://registry.internal:5000",
-         False),
+        (
+            "registry.internal:5000",
+            "registry.internal:5000",
+            "https://registry.internal:5000",
+            False,
+        ),
+        (
+            "http://registry.internal:5000/",
+            "registry.internal:5000",
+            "http://registry.internal:5000",
+            False,
+        ),
     ],
 )
 def test_registry_endpoint(value, host, api, hub):
@@ -71,11 +80,23 @@ def test_tags_for(version, is_latest, tags):
 
 
 def test_build_args_render_version_and_name():
-    pkg = Package(name="distro", kind="docker", image="o/d",
-                  build_args={"V": "{version}", "N": "{name}", "PIN": "llama-stack=={version}",
-                              "RAW": "{{literal}}"})
+    pkg = Package(
+        name="distro",
+        kind="docker",
+        image="o/d",
+        build_args={
+            "V": "{version}",
+            "N": "{name}",
+            "PIN": "llama-stack=={version}",
+            "RAW": "{{literal}}",
+        },
+    )
     assert d.render_build_args(pkg, Version.parse("0.5.0rc1")) == {
-        "V": "0.5.0rc1", "N": "distro", "PIN": "llama-stack==0.5.0rc1", "RAW": "{literal}"}
+        "V": "0.5.0rc1",
+        "N": "distro",
+        "PIN": "llama-stack==0.5.0rc1",
+        "RAW": "{literal}",
+    }
 
 
 def test_build_args_unknown_placeholder_names_the_arg():
@@ -94,7 +115,9 @@ def test_build_args_unknown_placeholder_names_the_arg():
     ],
 )
 def test_export_paths(path, context, dockerfile, expected):
-    pkg = Package(name="x", kind="docker", image="o/x", path=path, context=context, dockerfile=dockerfile)
+    pkg = Package(
+        name="x", kind="docker", image="o/x", path=path, context=context, dockerfile=dockerfile
+    )
     assert d.export_paths(pkg) == expected
 
 
@@ -105,18 +128,41 @@ def test_export_paths_outside_the_repository_is_refused():
 
 
 def test_build_argv():
-    argv = d.build_argv("h:5/o/x", ["1.2.3", "latest"], Path("/w/ctx"), Path("/w/ctx/Dockerfile"),
-                        {"B": "2", "A": "1"}, {d.LABEL_REVISION: "abc"}, network="host")
-    assert argv == ["docker", "build", "--file", "/w/ctx/Dockerfile",
-                    "--tag", "h:5/o/x:1.2.3", "--tag", "h:5/o/x:latest",
-                    "--build-arg", "A=1", "--build-arg", "B=2",
-                    "--label", f"{d.LABEL_REVISION}=abc", "--network=host", "/w/ctx"]
+    argv = d.build_argv(
+        "h:5/o/x",
+        ["1.2.3", "latest"],
+        Path("/w/ctx"),
+        Path("/w/ctx/Dockerfile"),
+        {"B": "2", "A": "1"},
+        {d.LABEL_REVISION: "abc"},
+        network="host",
+    )
+    assert argv == [
+        "docker",
+        "build",
+        "--file",
+        "/w/ctx/Dockerfile",
+        "--tag",
+        "h:5/o/x:1.2.3",
+        "--tag",
+        "h:5/o/x:latest",
+        "--build-arg",
+        "A=1",
+        "--build-arg",
+        "B=2",
+        "--label",
+        f"{d.LABEL_REVISION}=abc",
+        "--network=host",
+        "/w/ctx",
+    ]
     assert "--network" not in " ".join(d.build_argv("r", ["1"], Path("c"), Path("f"), {}, {}))
 
 
 def test_parse_push_digest():
-    out = ("The push refers to repository [127.0.0.1:5000/x]\n693caac778c9: Pushed\n"
-           f"0.4.0: digest: {DIGEST_A} size: 942\n")
+    out = (
+        "The push refers to repository [127.0.0.1:5000/x]\n693caac778c9: Pushed\n"
+        f"0.4.0: digest: {DIGEST_A} size: 942\n"
+    )
     assert d.parse_push_digest(out) == DIGEST_A
     assert d.parse_push_digest("error: nothing") == ""
 
@@ -124,25 +170,31 @@ def test_parse_push_digest():
 def test_parse_challenge():
     scheme, params = d.parse_challenge(
         'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",'
-        'scope="repository:library/nginx:pull"')
+        'scope="repository:library/nginx:pull"'
+    )
     assert scheme == "bearer"
-    assert params == {"realm": "https://auth.docker.io/token", "service": "registry.docker.io",
-                      "scope": "repository:library/nginx:pull"}
+    assert params == {
+        "realm": "https://auth.docker.io/token",
+        "service": "registry.docker.io",
+        "scope": "repository:library/nginx:pull",
+    }
 
 
 # ---- plan hooks --------------------------------------------------------------------------------
 
 
 def _policy():
-    return policy_from_table({
-        "repositories": {"docker_registry": "127.0.0.1:5000"},
-        "packages": [
-            {"name": "distro", "kind": "docker", "image": "o/distro", "depends_on": ["server"]},
-            {"name": "server", "kind": "python", "depends_on": ["client"]},
-            {"name": "client", "kind": "python"},
-            {"name": "tools", "kind": "docker", "image": "o/tools"},
-        ],
-    })
+    return policy_from_table(
+        {
+            "repositories": {"docker_registry": "127.0.0.1:5000"},
+            "packages": [
+                {"name": "distro", "kind": "docker", "image": "o/distro", "depends_on": ["server"]},
+                {"name": "server", "kind": "python", "depends_on": ["client"]},
+                {"name": "client", "kind": "python"},
+                {"name": "tools", "kind": "docker", "image": "o/tools"},
+            ],
+        }
+    )
 
 
 def test_steps_only_for_docker_packages_in_dependency_order():
@@ -203,7 +255,9 @@ class Script:
 
 
 def _manifest(config=CONFIG_A, media=d.MT_DOCKER_MANIFEST):
-    return json.dumps({"schemaVersion": 2, "mediaType": media, "config": {"digest": config}}).encode()
+    return json.dumps(
+        {"schemaVersion": 2, "mediaType": media, "config": {"digest": config}}
+    ).encode()
 
 
 def test_manifest_with_bearer_login_never_leaks_the_token():
@@ -213,20 +267,33 @@ def test_manifest_with_bearer_login_never_leaks_the_token():
 
     def manifest(req):
         if req.get_header("Authorization") != "Bearer tok-123456":
-            raise _http_error(url, 401, WWW_Authenticate='Bearer realm="https://auth.example/token",'
-                              'service="reg",scope="repository:o/x:pull"')
-        return Resp(200, _headers(Content_Type=d.MT_DOCKER_MANIFEST, Docker_Content_Digest=DIGEST_A),
-                    _manifest())
+            raise _http_error(
+                url,
+                401,
+                WWW_Authenticate='Bearer realm="https://auth.example/token",'
+                'service="reg",scope="repository:o/x:pull"',
+            )
+        return Resp(
+            200,
+            _headers(Content_Type=d.MT_DOCKER_MANIFEST, Docker_Content_Digest=DIGEST_A),
+            _manifest(),
+        )
 
-    script = Script({url: manifest, token_url: lambda req: Resp(200, _headers(),
-                                                                  b'{"token": "tok-123456"}')})
-    reg = d.Registry(ep, {"DOCKER_USERNAME": "bot", "DOCKER_PASSWORD": "s3cret-pass"}, opener=script)
+    script = Script(
+        {url: manifest, token_url: lambda req: Resp(200, _headers(), b'{"token": "tok-123456"}')}
+    )
+    reg = d.Registry(
+        ep, {"DOCKER_USERNAME": "bot", "DOCKER_PASSWORD": "s3cret-pass"}, opener=script
+    )
     m = reg.manifest("o/x", "1.0.0")
     assert m == d.Manifest(DIGEST_A, d.MT_DOCKER_MANIFEST, CONFIG_A)
     assert m.identity == CONFIG_A
     assert script.seen[1][1]["Authorization"].startswith("Basic ")  # credentials only to the realm
     from release.adapters.runner import redact
-    assert "tok-123456" not in redact("Bearer tok-123456") and "s3cret-pass" not in redact("s3cret-pass")
+
+    assert "tok-123456" not in redact("Bearer tok-123456") and "s3cret-pass" not in redact(
+        "s3cret-pass"
+    )
 
 
 def test_manifest_missing_is_none_and_index_identity_is_its_digest():
@@ -237,8 +304,12 @@ def test_manifest_missing_is_none_and_index_identity_is_its_digest():
         raise _http_error(req.full_url, 404)
 
     index = json.dumps({"mediaType": d.MT_OCI_INDEX, "manifests": []}).encode()
-    script = Script({base + "nope": missing,
-                     base + "multi": lambda r: Resp(200, _headers(Content_Type=d.MT_OCI_INDEX), index)})
+    script = Script(
+        {
+            base + "nope": missing,
+            base + "multi": lambda r: Resp(200, _headers(Content_Type=d.MT_OCI_INDEX), index),
+        }
+    )
     reg = d.Registry(ep, {}, opener=script)
     assert reg.manifest("o/x", "nope") is None
     m = reg.manifest("o/x", "multi")
@@ -280,8 +351,12 @@ class FakeRegistry:
 
 
 def _verify(tags, facts, labels=None, version="0.4.0"):
-    pol = policy_from_table({"repositories": {"docker_registry": "127.0.0.1:5000"},
-                             "packages": [{"name": "img", "kind": "docker", "image": "o/x"}]})
+    pol = policy_from_table(
+        {
+            "repositories": {"docker_registry": "127.0.0.1:5000"},
+            "packages": [{"name": "img", "kind": "docker", "image": "o/x"}],
+        }
+    )
     assert pol.repositories == Repositories(docker_registry="127.0.0.1:5000")
     fake = FakeRegistry(tags, labels)
     return ds.verify(pol, Version.parse(version), facts, registry=lambda ep: fake)
@@ -291,18 +366,31 @@ def test_verify_good_moved_on_and_tampered():
     facts = {"push:img": {"digests": {"0.4.0": DIGEST_A, "latest": DIGEST_A}}}
     assert _verify({("o/x", "0.4.0"): DIGEST_A, ("o/x", "latest"): DIGEST_A}, facts) == []
     # latest moved on to a higher final: fine
-    assert _verify({("o/x", "0.4.0"): DIGEST_A, ("o/x", "latest"): DIGEST_B}, facts,
-                   labels={DIGEST_B: {d.LABEL_VERSION: "0.5.0"}}) == []
+    assert (
+        _verify(
+            {("o/x", "0.4.0"): DIGEST_A, ("o/x", "latest"): DIGEST_B},
+            facts,
+            labels={DIGEST_B: {d.LABEL_VERSION: "0.5.0"}},
+        )
+        == []
+    )
     # latest moved to something that is not a higher final: reported
-    assert _verify({("o/x", "0.4.0"): DIGEST_A, ("o/x", "latest"): DIGEST_B}, facts,
-                   labels={DIGEST_B: {d.LABEL_VERSION: "0.5.0rc1"}}) == [
-        ("image 127.0.0.1:5000/o/x:latest", DIGEST_A, DIGEST_B)]
+    assert _verify(
+        {("o/x", "0.4.0"): DIGEST_A, ("o/x", "latest"): DIGEST_B},
+        facts,
+        labels={DIGEST_B: {d.LABEL_VERSION: "0.5.0rc1"}},
+    ) == [("image 127.0.0.1:5000/o/x:latest", DIGEST_A, DIGEST_B)]
     assert _verify({("o/x", "0.4.0"): DIGEST_B}, facts) == [
         ("image 127.0.0.1:5000/o/x:0.4.0", DIGEST_A, DIGEST_B),
-        ("image 127.0.0.1:5000/o/x:latest", DIGEST_A, "missing")]
+        ("image 127.0.0.1:5000/o/x:latest", DIGEST_A, "missing"),
+    ]
 
 
 def test_verify_without_a_journal_record():
     assert _verify({("o/x", "0.4.0"): DIGEST_A}, {}) == [
-        ("image 127.0.0.1:5000/o/x:0.4.0", "a pushed digest in the journal",
-         f"no record (registry: {DIGEST_A})")]
+        (
+            "image 127.0.0.1:5000/o/x:0.4.0",
+            "a pushed digest in the journal",
+            f"no record (registry: {DIGEST_A})",
+        )
+    ]

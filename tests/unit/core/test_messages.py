@@ -50,7 +50,13 @@ def test_discord_payload_respects_every_limit():
     body = a.discord_payload(
         "x" * 5000,
         link=LINK,
-        embeds=[{"title": "t" * 400, "description": huge, "fields": [{"name": "n" * 300, "value": "v" * 2000}] * 30}],
+        embeds=[
+            {
+                "title": "t" * 400,
+                "description": huge,
+                "fields": [{"name": "n" * 300, "value": "v" * 2000}] * 30,
+            }
+        ],
         thread_name="Release " + "v" * 300,
     )
     assert a.within_discord_limits(body) == []
@@ -93,7 +99,8 @@ def test_content_hash_is_stable_and_content_sensitive():
 
 def tags(*specs):
     return TagSet.from_tags(
-        TagInfo(name, "rc" if "rc" in name else "final", Version.parse(name), date=date) for name, date in specs
+        TagInfo(name, "rc" if "rc" in name else "final", Version.parse(name), date=date)
+        for name, date in specs
     )
 
 
@@ -160,7 +167,12 @@ def test_project_name_and_release_url():
 
 
 def test_message_render_discord_long_notes_go_in_an_embed_cut_with_the_link():
-    msg = a.Message(headline="**stack v0.4.0** is released.", body="- fix\n" * 3000, link=LINK, title="stack v0.4.0")
+    msg = a.Message(
+        headline="**stack v0.4.0** is released.",
+        body="- fix\n" * 3000,
+        link=LINK,
+        title="stack v0.4.0",
+    )
     body = msg.render("discord")
     assert body["content"] == "**stack v0.4.0** is released."
     desc = body["embeds"][0]["description"]

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from release.adapters.gitlog import parse_log
 from release.adapters.files import update_changelog
+from release.adapters.gitlog import parse_log
 from release.core.notes import (
     SECTIONS,
     Commit,
@@ -31,8 +31,22 @@ from release.core.version import TagSet, Version, classify_tag
 SHA = iter(f"{i:040x}" for i in range(1, 10**6))
 
 
-def c(subject: str, body: str = "", author: str = "Ada", sha: str | None = None, parents: tuple[str, ...] = ()) -> Commit:
-    return Commit(sha or next(SHA), author, f"{author.lower()}@example.com", 1700000000, subject, body, parents)
+def c(
+    subject: str,
+    body: str = "",
+    author: str = "Ada",
+    sha: str | None = None,
+    parents: tuple[str, ...] = (),
+) -> Commit:
+    return Commit(
+        sha or next(SHA),
+        author,
+        f"{author.lower()}@example.com",
+        1700000000,
+        subject,
+        body,
+        parents,
+    )
 
 
 # ---- classify ----------------------------------------------------------------------------------
@@ -52,8 +66,14 @@ def c(subject: str, body: str = "", author: str = "Ada", sha: str | None = None,
         ("Bump httpx from 1.0 to 1.1 (#44)", "other", None, None, 44, "Bump httpx from 1.0 to 1.1"),
         ("WIP: half done", "other", None, None, None, "WIP: half done"),
         ('Revert "feat: x (#12)"', "revert", "revert", None, None, 'Revert "feat: x (#12)"'),
-        ("Merge pull request #88 from someone/patch-1", "other", None, None, 88,
-         "Merge pull request #88 from someone/patch-1"),
+        (
+            "Merge pull request #88 from someone/patch-1",
+            "other",
+            None,
+            None,
+            88,
+            "Merge pull request #88 from someone/patch-1",
+        ),
         ("fix(api): thing (backport #12) (#34)", "fix", "fix", "api", 12, "thing"),
         ("fix: thing (#12) (#34)", "fix", "fix", None, 12, "thing"),
     ],
@@ -70,13 +90,20 @@ def test_backport_numbers_are_kept_beside_the_original_pr():
 
 
 def test_mergify_body_names_the_original_pr_when_the_subject_does_not():
-    body = "This is an automatic backport of pull request #12 done by [Mergify](https://mergify.com)."
+    body = (
+        "This is an automatic backport of pull request #12 done by [Mergify](https://mergify.com)."
+    )
     e = classify(c("fix: thing (#34)", body))
     assert (e.pr, e.backports) == (12, (34,))
 
 
 def test_breaking_change_footer_and_note():
-    e = classify(c("feat(api): new auth (#5)", "Details.\n\nBREAKING CHANGE: tokens now expire\nafter one hour.\n\nSigned-off-by: x"))
+    e = classify(
+        c(
+            "feat(api): new auth (#5)",
+            "Details.\n\nBREAKING CHANGE: tokens now expire\nafter one hour.\n\nSigned-off-by: x",
+        )
+    )
     assert e.section == "breaking" and e.breaking
     assert e.breaking_note == "tokens now expire after one hour."
     assert classify(c("feat: x", "BREAKING-CHANGE: y")).breaking
@@ -112,7 +139,9 @@ def test_cherry_pick_of_a_commit_in_the_same_range_is_dropped():
 def test_two_backports_of_one_pr_give_one_entry_attributed_to_the_pr():
     outside = "b" * 40
     pick = c("fix: leak (#10)", f"(cherry picked from commit {outside})")
-    mergify = c("fix: leak (backport #10) (#20)", f"(cherry picked from commit {outside})", author="Ben")
+    mergify = c(
+        "fix: leak (backport #10) (#20)", f"(cherry picked from commit {outside})", author="Ben"
+    )
     other = c("feat: y (#11)")
     entries = entries_of([other, mergify, pick])
     assert [e.pr for e in entries] == [11, 10]
@@ -138,8 +167,12 @@ def test_pick_without_pr_dedupes_by_original_sha():
 
 def test_parse_log_splits_fields_subject_and_body():
     out = (
-        "a" * 40 + "\x1f" + "p1 p2" + "\x1fAda\x1fada@x\x1f1700000000\x1ffeat: x\ncontinued\n\nbody line\n\x00"
-        + "b" * 40 + "\x1f\x1fBen\x1fben@x\x1f1700000001\x1ffix: y (#2)\n\x00"
+        "a" * 40
+        + "\x1f"
+        + "p1 p2"
+        + "\x1fAda\x1fada@x\x1f1700000000\x1ffeat: x\ncontinued\n\nbody line\n\x00"
+        + "b" * 40
+        + "\x1f\x1fBen\x1fben@x\x1f1700000001\x1ffix: y (#2)\n\x00"
     )
     a, b = parse_log(out)
     assert a.subject == "feat: x continued" and a.body == "body line" and a.parents == ("p1", "p2")
@@ -154,8 +187,19 @@ def tagset(*names: str) -> TagSet:
 
 
 TAGS = tagset(
-    "v0.1.0", "v0.1.1", "v0.1.2", "v0.2.0rc1", "v0.2.0rc2", "v0.2.0", "v0.2.1", "v0.2.12rc1",
-    "v0.3.0rc1", "v0.2.10.1", "v0.1.4.dev3", "v0.5.0-dev", "stable",
+    "v0.1.0",
+    "v0.1.1",
+    "v0.1.2",
+    "v0.2.0rc1",
+    "v0.2.0rc2",
+    "v0.2.0",
+    "v0.2.1",
+    "v0.2.12rc1",
+    "v0.3.0rc1",
+    "v0.2.10.1",
+    "v0.1.4.dev3",
+    "v0.5.0-dev",
+    "stable",
 )
 
 
@@ -179,7 +223,10 @@ def test_previous_tag_rules(version, expected):
 
 version_names = st.builds(
     lambda a, b, c_, rc: f"v{a}.{b}.{c_}" + (f"rc{rc}" if rc else ""),
-    st.integers(0, 2), st.integers(0, 4), st.integers(0, 4), st.one_of(st.none(), st.integers(1, 3)),
+    st.integers(0, 2),
+    st.integers(0, 4),
+    st.integers(0, 4),
+    st.one_of(st.none(), st.integers(1, 3)),
 )
 
 
@@ -203,10 +250,13 @@ def test_assign_gives_each_commit_to_the_lowest_version_reaching_it():
     b = c("fix: b (#2)", sha="2" * 40, parents=(a.sha,))
     cc = c("feat: c (#3)", sha="3" * 40, parents=(b.sha,))
     p = c("fix: p (#4)", sha="4" * 40, parents=(b.sha,))
-    ts = TagSet.from_tags([
-        classify_tag("v0.1.0", "v", 1, b.sha), classify_tag("v0.1.1", "v", 2, p.sha),
-        classify_tag("v0.2.0", "v", 3, cc.sha),
-    ])
+    ts = TagSet.from_tags(
+        [
+            classify_tag("v0.1.0", "v", 1, b.sha),
+            classify_tag("v0.1.1", "v", 2, p.sha),
+            classify_tag("v0.2.0", "v", 3, cc.sha),
+        ]
+    )
     groups = assign([cc, p, b, a], history_targets(ts))
     assert {k: [x.subject for x in v] for k, v in groups.items()} == {
         "v0.1.0": ["fix: b (#2)", "feat: a (#1)"],
@@ -219,21 +269,39 @@ def test_assign_gives_each_commit_to_the_lowest_version_reaching_it():
 
 
 def notes(commits=None, **kw) -> Notes:
-    commits = commits if commits is not None else [
-        c("feat(api): add x (#1)"), c("fix: y (#2)"), c("feat!: z (#3)", "BREAKING CHANGE: z changed"),
-        c("Update README.md"), c("docs: w (#4)"),
-    ]
+    commits = (
+        commits
+        if commits is not None
+        else [
+            c("feat(api): add x (#1)"),
+            c("fix: y (#2)"),
+            c("feat!: z (#3)", "BREAKING CHANGE: z changed"),
+            c("Update README.md"),
+            c("docs: w (#4)"),
+        ]
+    )
     kw.setdefault("date", "2026-11-24")
     kw.setdefault("github_repo", "o/r")
-    return make_notes(commits, Version.parse(kw.pop("version", "0.4.0")), kw.pop("tag", "v0.4.0"),
-                      kw.pop("previous", "v0.3.2"), **kw)
+    return make_notes(
+        commits,
+        Version.parse(kw.pop("version", "0.4.0")),
+        kw.pop("tag", "v0.4.0"),
+        kw.pop("previous", "v0.3.2"),
+        **kw,
+    )
 
 
 def test_markdown_sections_in_fixed_order_with_links():
     md = notes().markdown
     assert md.startswith("## [0.4.0] - 2026-11-24\n")
     heads = [line for line in md.splitlines() if line.startswith("### ")]
-    assert heads == ["### Breaking Changes", "### Features", "### Bug Fixes", "### Documentation", "### Other"]
+    assert heads == [
+        "### Breaking Changes",
+        "### Features",
+        "### Bug Fixes",
+        "### Documentation",
+        "### Other",
+    ]
     assert "- **api:** add x ([#1](https://github.com/o/r/pull/1))" in md
     assert "https://github.com/o/r/compare/v0.3.2...v0.4.0" in md
     assert "  - z changed" in md
@@ -272,7 +340,9 @@ def test_empty_range_says_so():
 @settings(max_examples=60, deadline=None)
 def test_announcement_stays_under_discords_limit(n, desc):
     desc = " ".join(desc.split()) or "x"
-    commits = [c(f"feat: {desc} {i} (#{i})") for i in range(n)] + [c(f"feat!: @everyone {desc} (#9999)")]
+    commits = [c(f"feat: {desc} {i} (#{i})") for i in range(n)] + [
+        c(f"feat!: @everyone {desc} (#9999)")
+    ]
     text = notes(commits).announcement("https://example.com/r/v0.4.0")
     assert len(text) < 2000
     assert text.endswith("Full release notes: https://example.com/r/v0.4.0")
@@ -291,13 +361,17 @@ def test_enrich_uses_one_batch_call_and_adds_labels_and_newcomers():
 
     def fetch(prs):
         calls.append(list(prs))
-        return {2: {"labels": ["bug"], "login": "newbie", "first_contribution": True},
-                5: {"labels": ["enhancement"]}}
+        return {
+            2: {"labels": ["bug"], "login": "newbie", "first_contribution": True},
+            5: {"labels": ["enhancement"]},
+        }
 
     n = enrich(notes([c("fix: y (#2)"), c("Tweak thing (#5)"), c("WIP")]), fetch)
     assert calls == [[2, 5]]
     assert n.new_contributors == (("newbie", 2),)
-    assert [e.section for e in n.entries if e.pr == 5] == ["feat"]  # unconventional moved by its label
+    assert [e.section for e in n.entries if e.pr == 5] == [
+        "feat"
+    ]  # unconventional moved by its label
     assert "@newbie made their first contribution" in n.github_body
 
 
@@ -370,7 +444,9 @@ def test_changelog_text_has_matches_headings_only():
     assert not changelog_text_has("## [0.4.01]\n", "0.4.0")
 
 
-section_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r#["), max_size=60)
+section_text = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\r#["), max_size=60
+)
 
 
 @given(st.lists(section_text, max_size=4), section_text)

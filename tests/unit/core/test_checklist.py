@@ -27,17 +27,33 @@ def test_empty_journal_is_all_pending():
 def test_status_from_steps():
     data = {
         "steps": {
-            "notify:thread": {"status": "verified", "facts": {"channel": "releases", "thread_name": "Release v0.4.0",
-                                                             "message_id": "42", "posted_on": "2026-01-01"}},
+            "notify:thread": {
+                "status": "verified",
+                "facts": {
+                    "channel": "releases",
+                    "thread_name": "Release v0.4.0",
+                    "message_id": "42",
+                    "posted_on": "2026-01-01",
+                },
+            },
             "github:workflows": {"status": "failed", "detail": "run 7 concluded failure"},
             "changelog": {"status": "skipped", "detail": "no CHANGELOG.md"},
-            "github:release": {"status": "verified", "facts": {"url": "https://github.com/a/b/releases/tag/v0.4.0"}},
-            "notify:announce": {"status": "skipped", "detail": "no #announcements channel configured"},
+            "github:release": {
+                "status": "verified",
+                "facts": {"url": "https://github.com/a/b/releases/tag/v0.4.0"},
+            },
+            "notify:announce": {
+                "status": "skipped",
+                "detail": "no #announcements channel configured",
+            },
         }
     }
     rows = by_key(checklist(data))
     assert rows["thread"]["status"] == "done"
-    assert 'thread "Release v0.4.0"' in rows["thread"]["detail"] and "message 42" in rows["thread"]["detail"]
+    assert (
+        'thread "Release v0.4.0"' in rows["thread"]["detail"]
+        and "message 42" in rows["thread"]["detail"]
+    )
     assert rows["workflows"]["status"] == "pending"
     assert "failed: run 7 concluded failure" in rows["workflows"]["detail"]
     assert rows["notes"]["status"] == "done" and rows["notes"]["by"] == "github:release"
@@ -46,7 +62,15 @@ def test_status_from_steps():
 
 
 def test_posted_counts_as_done():
-    rows = by_key(checklist({"steps": {"notify:announce": {"status": "posted", "facts": {"channel": "announcements"}}}}))
+    rows = by_key(
+        checklist(
+            {
+                "steps": {
+                    "notify:announce": {"status": "posted", "facts": {"channel": "announcements"}}
+                }
+            }
+        )
+    )
     assert rows["announce"]["status"] == "done"
 
 
@@ -58,8 +82,12 @@ def test_started_is_pending_not_done():
 def test_notes_skipped_only_when_every_proof_is_skipped():
     one = {"steps": {"changelog": {"status": "skipped", "detail": "off"}}}
     assert by_key(checklist(one))["notes"]["status"] == "pending"
-    both = {"steps": {"changelog": {"status": "skipped", "detail": "off"},
-                      "github:release": {"status": "skipped", "detail": "no github_repo"}}}
+    both = {
+        "steps": {
+            "changelog": {"status": "skipped", "detail": "off"},
+            "github:release": {"status": "skipped", "detail": "no github_repo"},
+        }
+    }
     row = by_key(checklist(both))["notes"]
     assert row["status"] == "skipped" and row["detail"] == "off; no github_repo"
 
@@ -72,7 +100,9 @@ def test_a_known_plan_skips_items_it_does_not_contain():
 
 def test_marks_by_hand():
     data: dict = {}
-    data["checklist"] = mark(data, "thread", "done", "made by hand in #releases", "Ann", "2026-01-01T00:00:00Z")
+    data["checklist"] = mark(
+        data, "thread", "done", "made by hand in #releases", "Ann", "2026-01-01T00:00:00Z"
+    )
     row = by_key(checklist(data))["thread"]
     assert row["status"] == "done" and row["detail"] == "marked by Ann: made by hand in #releases"
     data["checklist"] = mark(data, "thread", "pending", "", "Ann", "x")
@@ -80,8 +110,10 @@ def test_marks_by_hand():
 
 
 def test_a_verified_step_wins_over_a_mark():
-    data = {"steps": {"notify:thread": {"status": "verified", "facts": {}}},
-            "checklist": {"thread": {"status": "skipped", "note": "n/a"}}}
+    data = {
+        "steps": {"notify:thread": {"status": "verified", "facts": {}}},
+        "checklist": {"thread": {"status": "skipped", "note": "n/a"}},
+    }
     assert by_key(checklist(data))["thread"]["by"] == "notify:thread"
 
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from release.errors import ConfigError, RemoteError
 from release.adapters.notify import Notifier, Webhook, _retry_after
 from release.core.policy import Channel
+from release.errors import ConfigError, RemoteError
 
 URL = "https://discord.com/api/webhooks/123456/SeCrEtToKeN-abcdefghijklmnopqrstuvwxyz0123"
 DISCORD = Channel(kind="discord", url_env="DISCORD_ANNOUNCE_WEBHOOK")
@@ -58,7 +58,11 @@ def test_thread_id_goes_in_the_query():
 
 
 def test_429_waits_as_the_body_says_then_succeeds():
-    limited = (429, {"Retry-After": "3"}, json.dumps({"message": "slow", "retry_after": 1.5, "global": False}).encode())
+    limited = (
+        429,
+        {"Retry-After": "3"},
+        json.dumps({"message": "slow", "retry_after": 1.5, "global": False}).encode(),
+    )
     script = Script(limited, OK)
     h, waits = hook(script)
     sent = h.post({"content": "hi"})

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from release.adapters import mergify as mg
-from release.errors import ConfigError
 from release.core.policy import Policy
+from release.errors import ConfigError
 from tests.conftest import IN_CI
 
-SAMPLE = (Path(__file__).resolve().parents[1] / "fixtures" / "mergify_sample.yml").read_text()
+SAMPLE = (Path(__file__).resolve().parents[2] / "fixtures" / "mergify_sample.yml").read_text()
 BRANCHES = ["release-0.4.x", "release-0.3.x"]
 
 
@@ -31,7 +31,9 @@ def only_insertions(old: str, new: str) -> list[str]:
     sm = difflib.SequenceMatcher(a=old.splitlines(), b=new.splitlines(), autojunk=False)
     added = []
     for op, a1, a2, b1, b2 in sm.get_opcodes():
-        assert op in ("equal", "insert"), f"{op}: {old.splitlines()[a1:a2]} -> {new.splitlines()[b1:b2]}"
+        assert op in ("equal", "insert"), (
+            f"{op}: {old.splitlines()[a1:a2]} -> {new.splitlines()[b1:b2]}"
+        )
         if op == "insert":
             added += new.splitlines()[b1:b2]
     return added
@@ -62,16 +64,24 @@ def test_sync_is_idempotent_and_follows_the_lines():
     once = mg.sync_text(SAMPLE, BRANCHES)
     assert mg.sync_text(once, BRANCHES) == once
     moved = mg.sync_text(once, ["release-0.5.x", "release-0.4.x"])
-    assert list(backport_rules(load(moved))) == [mg.rule_name("release-0.5.x"), mg.rule_name("release-0.4.x")]
+    assert list(backport_rules(load(moved))) == [
+        mg.rule_name("release-0.5.x"),
+        mg.rule_name("release-0.4.x"),
+    ]
     assert mg.rule_branches(moved) == ["release-0.5.x", "release-0.4.x"]
+
     # outside the block, nothing moved: dropping the block gives the same text back
-    strip = lambda t: "\n".join(t.split(mg.BEGIN)[0].splitlines() + t.split(mg.END)[1].splitlines()[1:])  # noqa: E731
+    def strip(t):
+        return "\n".join(t.split(mg.BEGIN)[0].splitlines() + t.split(mg.END)[1].splitlines()[1:])
+
     assert strip(moved) == strip(once)
     assert mg.sync_text(moved, BRANCHES) == once
 
 
 def test_a_file_without_rules_and_an_empty_file():
-    assert load(mg.sync_text("", ["release-1.0.x"]))["pull_request_rules"][0]["name"] == mg.rule_name("release-1.0.x")
+    assert load(mg.sync_text("", ["release-1.0.x"]))["pull_request_rules"][0][
+        "name"
+    ] == mg.rule_name("release-1.0.x")
     only_queue = "queue_rules:\n  - name: default\n"
     new = mg.sync_text(only_queue, ["release-1.0.x"])
     assert new.startswith(only_queue)
@@ -97,7 +107,10 @@ def test_the_block_goes_inside_the_list_when_another_key_follows_with_its_commen
     new = mg.sync_text(text, ["release-2.1.x"])
     only_insertions(text, new)
     data = load(new)
-    assert [r["name"] for r in data["pull_request_rules"]] == ["automerge", mg.rule_name("release-2.1.x")]
+    assert [r["name"] for r in data["pull_request_rules"]] == [
+        "automerge",
+        mg.rule_name("release-2.1.x"),
+    ]
     assert data["queue_rules"] == [{"name": "default"}]
     assert "  " + mg.BEGIN in new  # indented like the rules around it
     assert new.index(mg.END) < new.index("# the queue used by automerge")
@@ -116,7 +129,10 @@ def test_windows_line_endings_are_kept():
         ("pull_request_rules: []\n", "flow style"),
         (f"pull_request_rules:\n{mg.BEGIN}\n", "broken release-kit block"),
         (f"pull_request_rules:\n{mg.END}\n{mg.BEGIN}\n", "broken release-kit block"),
-        (f"pull_request_rules:\n{mg.BEGIN}\n{mg.END}\n{mg.BEGIN}\n{mg.END}\n", "broken release-kit block"),
+        (
+            f"pull_request_rules:\n{mg.BEGIN}\n{mg.END}\n{mg.BEGIN}\n{mg.END}\n",
+            "broken release-kit block",
+        ),
     ],
 )
 def test_files_it_will_not_guess_about(text, message):
@@ -137,7 +153,9 @@ def test_check_detects_drift_and_sync_writes_only_on_change(tmp_path):
     with pytest.raises(mg.MergifyDrift, match="out of date") as info:
         mg.check(path, ["release-0.5.x", *BRANCHES])
     assert "invoke mergify.sync" in info.value.hint
-    path.write_text(path.read_text().replace("base=main", "base=master"))  # a hand edit in the block
+    path.write_text(
+        path.read_text().replace("base=main", "base=master")
+    )  # a hand edit in the block
     with pytest.raises(mg.MergifyDrift):
         mg.check(path, BRANCHES)
 
@@ -145,7 +163,9 @@ def test_check_detects_drift_and_sync_writes_only_on_change(tmp_path):
 def test_a_block_moved_out_of_the_list_is_refused(tmp_path):
     block = "\n".join(mg.render_rules(BRANCHES))
     path = tmp_path / "mergify.yml"
-    path.write_text(f"pull_request_rules:\n- name: x\n  conditions: []\n  actions: {{}}\nother_rules:\n{block}\n")
+    path.write_text(
+        f"pull_request_rules:\n- name: x\n  conditions: []\n  actions: {{}}\nother_rules:\n{block}\n"
+    )
     assert load(path.read_text())["other_rules"]  # valid YAML, wrong place
     with pytest.raises(ConfigError, match="not inside pull_request_rules"):
         mg.plan_sync(path, BRANCHES)

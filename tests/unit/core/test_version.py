@@ -8,7 +8,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from packaging.version import Version as PV
 
-from release.errors import VersionError
 from release.core.version import (
     TagSet,
     Version,
@@ -19,6 +18,7 @@ from release.core.version import (
     next_patch,
     next_rc,
 )
+from release.errors import VersionError
 
 nums = st.integers(min_value=0, max_value=300)
 rcs = st.one_of(st.none(), st.integers(min_value=1, max_value=30))
@@ -41,7 +41,9 @@ def test_parse(text, expected):
     assert Version.parse(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "0.4", "0.4.0.1", "v0.4.0a1", "01.2.3", "x.y.z", "0.4.0rc", "0.4.0-dev"])
+@pytest.mark.parametrize(
+    "text", ["", "0.4", "0.4.0.1", "v0.4.0a1", "01.2.3", "x.y.z", "0.4.0rc", "0.4.0-dev"]
+)
 def test_parse_rejects_with_the_text_in_the_message(text):
     with pytest.raises(VersionError) as exc:
         Version.parse(text)
@@ -115,15 +117,31 @@ def test_classify_never_raises(name):
 # ---- next-version rules -------------------------------------------------------------------------
 
 MESSY = [
-    "v0.1.0", "v0.1.9", "v0.1.19rc8", "v0.1.4.dev3", "stable",
-    "v0.2.0rc1", "v0.2.0", "v0.2.10", "v0.2.10.1", "v0.2.12", "v0.2.12rc6",
-    "v0.3.0rc1", "v0.3.0", "v0.3.5", "v0.3.6rc1", "v0.3.1-dev.20251022", "v0.5.0-dev",
+    "v0.1.0",
+    "v0.1.9",
+    "v0.1.19rc8",
+    "v0.1.4.dev3",
+    "stable",
+    "v0.2.0rc1",
+    "v0.2.0",
+    "v0.2.10",
+    "v0.2.10.1",
+    "v0.2.12",
+    "v0.2.12rc6",
+    "v0.3.0rc1",
+    "v0.3.0",
+    "v0.3.5",
+    "v0.3.6rc1",
+    "v0.3.1-dev.20251022",
+    "v0.5.0-dev",
 ]
 
 
 def dated(names: list[str]) -> TagSet:
     """Tags dated in list order (later in the list = later in time)."""
-    return TagSet.from_tags(classify_tag(n, date=1_700_000_000 + i * 86400) for i, n in enumerate(names))
+    return TagSet.from_tags(
+        classify_tag(n, date=1_700_000_000 + i * 86400) for i, n in enumerate(names)
+    )
 
 
 def test_patch_uses_only_its_line_and_notices_pending_rc():
@@ -149,7 +167,11 @@ def test_rc_after_its_final_is_superseded_and_reported():
 def test_strays_are_never_a_base():
     tags = dated(MESSY)
     assert {t.name for t in tags.strays} == {
-        "v0.1.4.dev3", "stable", "v0.2.10.1", "v0.3.1-dev.20251022", "v0.5.0-dev",
+        "v0.1.4.dev3",
+        "stable",
+        "v0.2.10.1",
+        "v0.3.1-dev.20251022",
+        "v0.5.0-dev",
     }
     # v0.5.0-dev must not make 0.5 look released or open
     assert next_minor(tags).version == Version(0, 4, 0, 1)
@@ -217,11 +239,16 @@ def test_patch_property_depends_only_on_its_line(raw, x, y):
     assert next_patch(others, (x, y)).version == nxt
 
 
-@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 6), st.integers(0, 12), rcs), max_size=25))
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 6), st.integers(0, 12), rcs), max_size=25)
+)
 def test_minor_and_major_are_rcs_above_every_final(raw):
     tags = TagSet.from_names([Version(*r).tag() for r in raw])
     top = tags.highest_final() or Version(0, 0, 0)
-    for nxt, base in ((next_minor(tags).version, top.bump_minor()), (next_major(tags).version, top.bump_major())):
+    for nxt, base in (
+        (next_minor(tags).version, top.bump_minor()),
+        (next_major(tags).version, top.bump_major()),
+    ):
         assert nxt.is_rc and nxt.base == base and nxt > top
         existing = [t.version.rc for t in tags.rcs_of(base)]
         assert nxt.rc == (max(existing) + 1 if existing else 1)

@@ -11,27 +11,34 @@ import pytest
 
 from release.adapters import artifacts as b
 from release.adapters import pypi
-from release.errors import RemoteError
-from release.journal import Journal
 from release.adapters.npm import Npm, tag_ok
+from release.adapters.runner import CommandError
+from release.commands.verify import Check, raise_for
 from release.core.latest import npm_dist_tag as dist_tag
 from release.core.policy import policy_from_table
-from release.adapters.runner import CommandError
-from release.steps.publish import PublishPython, build_steps, needs_published, publish_steps
-from release.commands.verify import Check, raise_for
 from release.core.version import Version
+from release.errors import RemoteError
+from release.journal import Journal
+from release.steps.publish import PublishPython, build_steps, needs_published, publish_steps
 
 V = Version.parse("0.1.0")
 
 
-def wheel(tmp_path: Path, files: dict[str, str], name: str = "demo_client", version: str = "0.1.0",
-          filename: str | None = None) -> Path:
+def wheel(
+    tmp_path: Path,
+    files: dict[str, str],
+    name: str = "demo_client",
+    version: str = "0.1.0",
+    filename: str | None = None,
+) -> Path:
     path = tmp_path / (filename or f"{name}-{version}-py3-none-any.whl")
     with zipfile.ZipFile(path, "w") as zf:
         for n, text in files.items():
             zf.writestr(n, text)
-        zf.writestr(f"{name}-{version}.dist-info/METADATA",
-                    f"Metadata-Version: 2.1\nName: {name.replace('_', '-')}\nVersion: {version}\n")
+        zf.writestr(
+            f"{name}-{version}.dist-info/METADATA",
+            f"Metadata-Version: 2.1\nName: {name.replace('_', '-')}\nVersion: {version}\n",
+        )
         zf.writestr(f"{name}-{version}.dist-info/RECORD", "")
     return path
 
@@ -51,8 +58,12 @@ def test_an_empty_wheel_is_refused(tmp_path):
 
 
 def test_a_mis_versioned_wheel_is_refused(tmp_path):
-    w = wheel(tmp_path, {"demo_client/__init__.py": ""}, version="0.0.9",
-              filename="demo_client-0.1.0-py3-none-any.whl")
+    w = wheel(
+        tmp_path,
+        {"demo_client/__init__.py": ""},
+        version="0.0.9",
+        filename="demo_client-0.1.0-py3-none-any.whl",
+    )
     assert pypi.wheel_problems(w, V) == ["metadata Version is 0.0.9, the release is 0.1.0"]
     w2 = wheel(tmp_path, {"demo_client/__init__.py": ""}, version="0.0.9")
     assert "file name carries version 0.0.9, the release is 0.1.0" in pypi.wheel_problems(w2, V)
@@ -73,8 +84,14 @@ def test_stray_top_level_files_and_missing_packages_are_named(tmp_path):
 
 
 def test_extension_modules_and_pth_files_are_not_stray(tmp_path):
-    w = wheel(tmp_path, {"demo_client/__init__.py": "", "demo_client.cpython-311-x86_64-linux-gnu.so": "",
-                         "demo_client.pth": ""})
+    w = wheel(
+        tmp_path,
+        {
+            "demo_client/__init__.py": "",
+            "demo_client.cpython-311-x86_64-linux-gnu.so": "",
+            "demo_client.pth": "",
+        },
+    )
     assert pypi.wheel_problems(w, V) == []
 
 
@@ -87,7 +104,8 @@ def test_a_wheel_with_another_name_is_refused(tmp_path):
 def test_sdist_version_from_file_name():
     assert pypi.sdist_problems(Path("demo_client-0.1.0.tar.gz"), V) == []
     assert pypi.sdist_problems(Path("demo_client-0.0.9.tar.gz"), V) == [
-        "demo_client-0.0.9.tar.gz carries version 0.0.9, the release is 0.1.0"]
+        "demo_client-0.0.9.tar.gz carries version 0.0.9, the release is 0.1.0"
+    ]
 
 
 def test_not_a_zip_is_an_artifact_error(tmp_path):
@@ -108,20 +126,36 @@ HTML = """<!DOCTYPE html><html><body><h1>Links for demo-client</h1>
 
 def test_parse_simple_html_gives_names_urls_and_hashes():
     files = pypi.parse_simple_html(HTML, "http://idx/simple/demo-client/")
-    assert sorted(files) == ["demo_client-0.0.1.tar.gz", "demo_client-0.1.0-py3-none-any.whl",
-                             "demo_client-0.1.0.tar.gz"]
+    assert sorted(files) == [
+        "demo_client-0.0.1.tar.gz",
+        "demo_client-0.1.0-py3-none-any.whl",
+        "demo_client-0.1.0.tar.gz",
+    ]
     whl = files["demo_client-0.1.0-py3-none-any.whl"]
-    assert whl.url == "http://idx/packages/demo_client-0.1.0-py3-none-any.whl" and whl.sha256 == "aaaa"
+    assert (
+        whl.url == "http://idx/packages/demo_client-0.1.0-py3-none-any.whl" and whl.sha256 == "aaaa"
+    )
     assert files["demo_client-0.1.0.tar.gz"].url == "http://idx/packages/demo_client-0.1.0.tar.gz"
     assert files["demo_client-0.0.1.tar.gz"].sha256 is None
 
 
 def test_parse_simple_json():
-    data = {"meta": {"api-version": "1.1"}, "name": "demo-client", "files": [
-        {"filename": "demo_client-0.1.0.tar.gz", "url": "../../packages/demo_client-0.1.0.tar.gz",
-         "hashes": {"sha256": "CCCC"}},
-        {"filename": "demo_client-0.1.0-py3-none-any.whl", "url": "https://cdn/x.whl", "hashes": {}},
-    ]}
+    data = {
+        "meta": {"api-version": "1.1"},
+        "name": "demo-client",
+        "files": [
+            {
+                "filename": "demo_client-0.1.0.tar.gz",
+                "url": "../../packages/demo_client-0.1.0.tar.gz",
+                "hashes": {"sha256": "CCCC"},
+            },
+            {
+                "filename": "demo_client-0.1.0-py3-none-any.whl",
+                "url": "https://cdn/x.whl",
+                "hashes": {},
+            },
+        ],
+    }
     files = pypi.parse_simple_json(data, "https://idx/simple/demo-client/")
     assert files["demo_client-0.1.0.tar.gz"].sha256 == "cccc"
     assert files["demo_client-0.1.0.tar.gz"].url == "https://idx/packages/demo_client-0.1.0.tar.gz"
@@ -137,7 +171,10 @@ def test_compare_same_missing_other():
 
 def test_project_names_are_normalized():
     assert pypi.normalize("Llama_Stack.Client") == "llama-stack-client"
-    assert pypi.SimpleIndex("http://i/simple").project_url("Demo_Client") == "http://i/simple/demo-client/"
+    assert (
+        pypi.SimpleIndex("http://i/simple").project_url("Demo_Client")
+        == "http://i/simple/demo-client/"
+    )
     assert pypi.default_import_names("llama-stack-client") == ["llama_stack_client"]
 
 
@@ -222,27 +259,45 @@ class FakeIndex:
         return f.sha256
 
 
-POLICY = policy_from_table({
-    "repositories": {"pypi_simple": "http://idx/simple/", "testpypi_simple": "http://test/simple/"},
-    "packages": [{"name": "demo-client", "kind": "python", "path": "client"}]})
+POLICY = policy_from_table(
+    {
+        "repositories": {
+            "pypi_simple": "http://idx/simple/",
+            "testpypi_simple": "http://test/simple/",
+        },
+        "packages": [{"name": "demo-client", "kind": "python", "path": "client"}],
+    }
+)
 
 
 def fake_world(tmp_path, index, version="0.1.0", wait="60"):
     journal = Journal(tmp_path / "j.json")
-    journal.record("build:demo-client", "verified", {"project": "demo-client", "files": {"a.whl": "11", "a.tar.gz": "22"},
-                                                     "dist_dir": str(tmp_path)})
+    journal.record(
+        "build:demo-client",
+        "verified",
+        {
+            "project": "demo-client",
+            "files": {"a.whl": "11", "a.tar.gz": "22"},
+            "dist_dir": str(tmp_path),
+        },
+    )
     sleeps: list[float] = []
     v = Version.parse(version)
     simple = POLICY.repositories.testpypi_simple if v.is_rc else POLICY.repositories.pypi_simple
-    world = SimpleNamespace(journal=journal, env={"RELEASE_PUBLISH_WAIT": wait},
-                            services={f"index:{simple}": index, "sleep": sleeps.append})
+    world = SimpleNamespace(
+        journal=journal,
+        env={"RELEASE_PUBLISH_WAIT": wait},
+        services={f"index:{simple}": index, "sleep": sleeps.append},
+    )
     world.service = lambda name, factory: world.services.setdefault(name, factory())
     return world, sleeps
 
 
 def test_publish_probe_same_hash_done_other_hash_clash_missing_not_yet(tmp_path):
     step = PublishPython(POLICY, POLICY.packages[0], V)
-    world, _ = fake_world(tmp_path, FakeIndex({"a.whl": "11", "a.tar.gz": "22", "old.tar.gz": "99"}))
+    world, _ = fake_world(
+        tmp_path, FakeIndex({"a.whl": "11", "a.tar.gz": "22", "old.tar.gz": "99"})
+    )
     assert step.probe(world).done
     world, _ = fake_world(tmp_path, FakeIndex({"a.whl": "11"}))
     seen = step.probe(world)
@@ -255,7 +310,9 @@ def test_publish_probe_same_hash_done_other_hash_clash_missing_not_yet(tmp_path)
 def test_an_rc_targets_the_testpypi_role(tmp_path):
     step = PublishPython(POLICY, POLICY.packages[0], Version.parse("0.1.0rc1"))
     assert "TestPyPI (http://test/simple/)" in step.describe()
-    world, _ = fake_world(tmp_path, FakeIndex({"a.whl": "11", "a.tar.gz": "22"}), version="0.1.0rc1")
+    world, _ = fake_world(
+        tmp_path, FakeIndex({"a.whl": "11", "a.tar.gz": "22"}), version="0.1.0rc1"
+    )
     assert step.probe(world).done
 
 
@@ -268,7 +325,9 @@ def test_verify_waits_with_backoff_until_the_index_serves(tmp_path):
 
 def test_verify_gives_up_after_the_bound(tmp_path):
     step = PublishPython(POLICY, POLICY.packages[0], V)
-    world, sleeps = fake_world(tmp_path, FakeIndex({"a.whl": "11", "a.tar.gz": "22"}, after=10**6), wait="3")
+    world, sleeps = fake_world(
+        tmp_path, FakeIndex({"a.whl": "11", "a.tar.gz": "22"}, after=10**6), wait="3"
+    )
     seen = step.verify(world)
     assert not seen.done and "still not served after 3s" in seen.detail
     assert sum(sleeps) == 3
@@ -278,19 +337,36 @@ def test_verify_gives_up_after_the_bound(tmp_path):
 
 
 def test_steps_follow_depends_on_and_images_needing_an_index_build_after_it():
-    policy = policy_from_table({"packages": [
-        {"name": "server", "kind": "python", "path": "server", "depends_on": ["client"]},
-        {"name": "client", "kind": "python", "path": "client"},
-        {"name": "client-js", "kind": "npm", "path": "js"},
-        {"name": "distro", "kind": "docker", "image": "acme/distro", "depends_on": ["server"]},
-        {"name": "base", "kind": "docker", "image": "acme/base"},
-    ]})
-    assert needs_published(policy, policy.package("distro")) and not needs_published(policy, policy.package("base"))
+    policy = policy_from_table(
+        {
+            "packages": [
+                {"name": "server", "kind": "python", "path": "server", "depends_on": ["client"]},
+                {"name": "client", "kind": "python", "path": "client"},
+                {"name": "client-js", "kind": "npm", "path": "js"},
+                {
+                    "name": "distro",
+                    "kind": "docker",
+                    "image": "acme/distro",
+                    "depends_on": ["server"],
+                },
+                {"name": "base", "kind": "docker", "image": "acme/base"},
+            ]
+        }
+    )
+    assert needs_published(policy, policy.package("distro")) and not needs_published(
+        policy, policy.package("base")
+    )
     builds = [s.name for s in build_steps(policy, V)]
     publishes = [s.name for s in publish_steps(policy, V)]
     assert builds == ["build:client", "build:server", "pack:client-js", "image:base"]
-    assert publishes == ["publish:client", "publish:server", "publish:client-js", "image:distro", "push:distro",
-                         "push:base"]
+    assert publishes == [
+        "publish:client",
+        "publish:server",
+        "publish:client-js",
+        "image:distro",
+        "push:distro",
+        "push:base",
+    ]
     assert len(set(builds + publishes)) == len(builds + publishes)
     assert all(s.irreversible for s in publish_steps(policy, V) if s.name.startswith("publish:"))
 
@@ -309,17 +385,24 @@ def test_a_failed_upload_never_says_the_password(monkeypatch, tmp_path):
 
     monkeypatch.setattr(pypi, "run", fake_run)
     with pytest.raises(RemoteError) as exc:
-        pypi.upload([tmp_path / "a.whl"], "http://idx/", env={"TWINE_USERNAME": "releaser",
-                                                               "TWINE_PASSWORD": password})
+        pypi.upload(
+            [tmp_path / "a.whl"],
+            "http://idx/",
+            env={"TWINE_USERNAME": "releaser", "TWINE_PASSWORD": password},
+        )
     assert password not in exc.value.one_line()  # ... never in argv or the message
     assert password not in " ".join(seen_argv[0])
     assert "TWINE_USERNAME and TWINE_PASSWORD" in exc.value.one_line()
 
 
 def test_verify_failure_names_the_items():
-    rows = [Check("git tag v0.1.0 on origin", "abc", "abc", True),
-            Check("python x-0.1.0.tar.gz on http://idx/simple/", "11", "22", False)]
-    with pytest.raises(Exception, match=r"1 item\(s\) differ from the journal: python x-0.1.0.tar.gz") as exc:
+    rows = [
+        Check("git tag v0.1.0 on origin", "abc", "abc", True),
+        Check("python x-0.1.0.tar.gz on http://idx/simple/", "11", "22", False),
+    ]
+    with pytest.raises(
+        Exception, match=r"1 item\(s\) differ from the journal: python x-0.1.0.tar.gz"
+    ) as exc:
         raise_for("0.1.0", rows)
     assert exc.value.exit_code == 4
     raise_for("0.1.0", rows[:1])  # all good: no error

@@ -36,19 +36,28 @@ def compare():
 
 def test_lowest_pins_come_from_the_runtime_lower_bounds(noxfile, tmp_path):
     py = tmp_path / "pyproject.toml"
-    py.write_text('[project]\nname = "x"\ndependencies = ["invoke>=2.2", "rich >= 13.1, <15", "PyGithub[x]>=2.1",\n'
-                  '  "tomli>=2; python_version<\'3.11\'", "unpinned", "exact==1.0"]\n')
-    assert noxfile.lowest_pins(py) == ["invoke==2.2", "rich==13.1", "PyGithub==2.1",
-                                       "tomli==2; python_version<'3.11'"]
+    py.write_text(
+        '[project]\nname = "x"\ndependencies = ["invoke>=2.2", "rich >= 13.1, <15", "PyGithub[x]>=2.1",\n'
+        '  "tomli>=2; python_version<\'3.11\'", "unpinned", "exact==1.0"]\n'
+    )
+    assert noxfile.lowest_pins(py) == [
+        "invoke==2.2",
+        "rich==13.1",
+        "PyGithub==2.1",
+        "tomli==2; python_version<'3.11'",
+    ]
     assert "invoke==2.2" in noxfile.lowest_pins(ROOT / "pyproject.toml")
 
 
-@pytest.mark.parametrize(("heading", "anchor"), [
-    ("On a fresh clone", "on-a-fresh-clone"),
-    ("What `release.status` shows", "what-releasestatus-shows"),
-    ("Tags, strays & the next version!", "tags-strays--the-next-version"),
-    ("[Configuration](configuration.md) reference", "configuration-reference"),
-])
+@pytest.mark.parametrize(
+    ("heading", "anchor"),
+    [
+        ("On a fresh clone", "on-a-fresh-clone"),
+        ("What `release.status` shows", "what-releasestatus-shows"),
+        ("Tags, strays & the next version!", "tags-strays--the-next-version"),
+        ("[Configuration](configuration.md) reference", "configuration-reference"),
+    ],
+)
 def test_github_anchors(noxfile, heading, anchor):
     assert noxfile.github_anchor(heading) == anchor
 
@@ -60,24 +69,34 @@ def test_links_to_missing_files_and_anchors_are_reported(noxfile, tmp_path):
         "# Top\n\nSee [guide](docs/guide.md), [resume](docs/guide.md#resuming), [again](docs/guide.md#resuming-1),\n"
         "[web](https://example.com/x), [here](#top), [mail](mailto:a@b.c).\n"
         "Broken: [gone](docs/missing.md) and [anchor](docs/guide.md#nowhere) and [self](#nope).\n"
-        "```\n[not a link](nowhere.md)\n```\nand `[inline](nowhere.md)`\n")
+        "```\n[not a link](nowhere.md)\n```\nand `[inline](nowhere.md)`\n"
+    )
     problems, notes = noxfile.check_docs(tmp_path)
-    assert sorted(problems) == sorted([
-        "README.md: (docs/missing.md): docs/missing.md does not exist",
-        "README.md: (docs/guide.md#nowhere): no heading #nowhere in docs/guide.md",
-        "README.md: (#nope): no heading #nope in README.md",
-    ])
+    assert sorted(problems) == sorted(
+        [
+            "README.md: (docs/missing.md): docs/missing.md does not exist",
+            "README.md: (docs/guide.md#nowhere): no heading #nowhere in docs/guide.md",
+            "README.md: (#nope): no heading #nope in README.md",
+        ]
+    )
     assert any("CHANGELOG.md not checked" in n for n in notes)
 
 
-@pytest.mark.parametrize(("text", "version", "found"), [
-    ("## [Unreleased]\n\n## [0.5.0] - 2026-01-01\n- x\n", "0.5.0", "section"),
-    ("## v0.5.0rc1\n- x\n", "0.5.0rc1", "section"),
-    ("## [0.5.0] - 2026-01-01\n- x\n", "0.5.0rc2", "section"),  # an rc documented by its final's section
-    ("## [Unreleased]\n\n### Features\n\n- a feature\n\n## [0.4.0]\n", "0.5.0", "unreleased"),
-    ("## [Unreleased]\n\n## [0.4.0]\n- old\n", "0.5.0", ""),  # nothing unreleased, no section
-    ("## [0.5.10]\n- x\n", "0.5.1", ""),
-])
+@pytest.mark.parametrize(
+    ("text", "version", "found"),
+    [
+        ("## [Unreleased]\n\n## [0.5.0] - 2026-01-01\n- x\n", "0.5.0", "section"),
+        ("## v0.5.0rc1\n- x\n", "0.5.0rc1", "section"),
+        (
+            "## [0.5.0] - 2026-01-01\n- x\n",
+            "0.5.0rc2",
+            "section",
+        ),  # an rc documented by its final's section
+        ("## [Unreleased]\n\n### Features\n\n- a feature\n\n## [0.4.0]\n", "0.5.0", "unreleased"),
+        ("## [Unreleased]\n\n## [0.4.0]\n- old\n", "0.5.0", ""),  # nothing unreleased, no section
+        ("## [0.5.10]\n- x\n", "0.5.1", ""),
+    ],
+)
 def test_changelog_section_for_the_version(noxfile, text, version, found):
     assert noxfile.changelog_has(text, version) == found
 

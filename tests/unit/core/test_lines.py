@@ -6,10 +6,9 @@ import datetime as dt
 
 import pytest
 
+from release.core.lines import backport_lines, line_support, supported_lines, target_support
 from release.core.policy import Cadence, Policy
-from release.core.lines import backport_lines, line_support, target_support
 from release.core.schedule import compute_schedule
-from release.core.lines import supported_lines
 from release.core.version import TagSet, classify_tag
 
 
@@ -43,7 +42,10 @@ def test_due_dates_are_last_release_plus_the_cadence():
     r = rows(sched)
     assert list(r) == ["major", "minor", "patch 1.1", "patch 1.2"]
     assert (r["major"]["last"], r["major"]["last_date"]) == ("v1.0.0", "2025-03-01")
-    assert (r["major"]["due"], r["major"]["due_latest"]) == ("2025-08-31", "2025-10-31")  # 6-8 months
+    assert (r["major"]["due"], r["major"]["due_latest"]) == (
+        "2025-08-31",
+        "2025-10-31",
+    )  # 6-8 months
     assert r["major"]["status"] == "due" and not r["major"]["overdue"]  # inside the window
     assert r["major"]["days_left"] == -1.0
     assert (r["minor"]["last"], r["minor"]["due"]) == ("v1.2.0", "2025-08-31")
@@ -76,7 +78,9 @@ def test_overdue_is_strictly_after_the_due_instant():
 
 def test_the_policy_cadence_is_used_and_a_major_resets_the_minor_clock():
     tags = tagset([("v0.9.0", "2025-01-01"), ("v1.0.0", "2025-06-01")])
-    policy = Policy(cadence=Cadence(patch_days=14, minor_days=30, major_min_days=100, major_max_days=120))
+    policy = Policy(
+        cadence=Cadence(patch_days=14, minor_days=30, major_min_days=100, major_max_days=120)
+    )
     r = rows(compute_schedule(tags, policy, ts("2025-06-02"), ["1.0", "0.9"]))
     assert r["minor"]["last"] == "v1.0.0" and r["minor"]["due"] == "2025-07-01"
     assert (r["major"]["due"], r["major"]["due_latest"]) == ("2025-09-09", "2025-09-29")
@@ -98,7 +102,12 @@ def test_never_released_types_are_not_overdue():
     [
         ("1.2", Policy(), True, "line 1.2 is supported (supported lines: 1.2, 1.1)"),
         ((1, 1), Policy(), True, "supported"),
-        ("1.0", Policy(), False, "line 1.0 is not supported (the newest 2 lines with a final are: 1.2, 1.1)"),
+        (
+            "1.0",
+            Policy(),
+            False,
+            "line 1.0 is not supported (the newest 2 lines with a final are: 1.2, 1.1)",
+        ),
         ("1.1", Policy(eol_lines=["1.1"]), False, "line 1.1 is end of life"),
         ("1.3", Policy(), False, "line 1.3 has no final release yet"),
         ("release-1.0.x", Policy(supported_lines=3), True, "supported"),

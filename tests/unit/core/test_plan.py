@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from release.core import codeowners
-from release.engine import BaseStep, Probe, raise_for, run
-from release.errors import ConflictError, NotReady, ReleaseError, VersionError
-from release.journal import Journal, Lock
 from release.core.plan import Facts, Request, make_plan
 from release.core.policy import Package, Policy
 from release.core.version import TagSet, classify_tag
+from release.engine import BaseStep, Probe, raise_for, run
+from release.errors import ConflictError, NotReady, ReleaseError, VersionError
+from release.journal import Journal, Lock
 
 NOW = 1_800_000_000
 DAY = 86400
@@ -29,15 +29,25 @@ class FakeState:
 
     @property
     def tagset(self) -> TagSet:
-        return TagSet.from_tags(classify_tag(t, date=self.dates.get(t, NOW - 30 * DAY), sha="c" * 40)
-                                for t in self.tags)
+        return TagSet.from_tags(
+            classify_tag(t, date=self.dates.get(t, NOW - 30 * DAY), sha="c" * 40) for t in self.tags
+        )
 
 
 def facts(**kw) -> Facts:
-    base = dict(now=NOW, owner="alice", codeowners_path="CODEOWNERS", codeowners_text=OWNERS,
-                origin_refs={f"refs/heads/{b}": "a" * 40 for b in
-                             ("main", "release-0.3.x", "release-0.4.x", "release-0.5.x", "release-1.0.x")},
-                local_tip="a" * 40, branch_exists=True, supported=["0.3", "0.4"])
+    base = {
+        "now": NOW,
+        "owner": "alice",
+        "codeowners_path": "CODEOWNERS",
+        "codeowners_text": OWNERS,
+        "origin_refs": {
+            f"refs/heads/{b}": "a" * 40
+            for b in ("main", "release-0.3.x", "release-0.4.x", "release-0.5.x", "release-1.0.x")
+        },
+        "local_tip": "a" * 40,
+        "branch_exists": True,
+        "supported": ["0.3", "0.4"],
+    }
     base.update(kw)
     return Facts(**base)
 
@@ -55,20 +65,68 @@ def test_minor_plan_is_ready_on_a_clean_main():
 @pytest.mark.parametrize(
     "state,req,fx,fragment",
     [
-        (FakeState(["v0.4.0"], dirty=[" M a.py"]), Request("minor"), {}, "uncommitted changes in a.py"),
+        (
+            FakeState(["v0.4.0"], dirty=[" M a.py"]),
+            Request("minor"),
+            {},
+            "uncommitted changes in a.py",
+        ),
         (FakeState(["v0.4.0"], branch="feature"), Request("minor"), {}, "cut from main"),
-        (FakeState(["v0.4.0"]), Request("minor"), {"origin_is_ancestor": False}, "behind origin/main"),
-        (FakeState(["v0.4.0"]), Request("minor"), {"origin_refs": {"refs/heads/main": "b" * 40}},
-         "not on origin"),
-        (FakeState(["v0.4.0"]), Request("minor"), {"tag_commit": "d" * 40}, "v0.5.0rc1 already exists locally"),
-        (FakeState(["v0.4.0"]), Request("minor"), {"owner": "mallory"}, "mallory is not in CODEOWNERS"),
+        (
+            FakeState(["v0.4.0"]),
+            Request("minor"),
+            {"origin_is_ancestor": False},
+            "behind origin/main",
+        ),
+        (
+            FakeState(["v0.4.0"]),
+            Request("minor"),
+            {"origin_refs": {"refs/heads/main": "b" * 40}},
+            "not on origin",
+        ),
+        (
+            FakeState(["v0.4.0"]),
+            Request("minor"),
+            {"tag_commit": "d" * 40},
+            "v0.5.0rc1 already exists locally",
+        ),
+        (
+            FakeState(["v0.4.0"]),
+            Request("minor"),
+            {"owner": "mallory"},
+            "mallory is not in CODEOWNERS",
+        ),
         (FakeState(["v0.4.0"]), Request("minor"), {"codeowners_text": None}, "no CODEOWNERS file"),
-        (FakeState(["v0.4.0"]), Request("minor", commit="zzz"), {"commit_sha": None}, "not a commit"),
-        (FakeState(["v0.4.0"]), Request("minor", commit="abc"), {"commit_sha": "e" * 40, "commit_on_main": False},
-         "is not on origin/main"),
-        (FakeState(["v0.4.0"]), Request("minor"), {"origin_error": "connection refused"}, "connection refused"),
-        (FakeState(["v0.2.0", "v0.3.0", "v0.4.0"], branch="release-0.2.x"), Request("patch"), {}, "line 0.2 is not supported"),
-        (FakeState(["v0.4.0"], branch="release-0.4.x"), Request("patch"), {"branch_exists": False}, "does not exist"),
+        (
+            FakeState(["v0.4.0"]),
+            Request("minor", commit="zzz"),
+            {"commit_sha": None},
+            "not a commit",
+        ),
+        (
+            FakeState(["v0.4.0"]),
+            Request("minor", commit="abc"),
+            {"commit_sha": "e" * 40, "commit_on_main": False},
+            "is not on origin/main",
+        ),
+        (
+            FakeState(["v0.4.0"]),
+            Request("minor"),
+            {"origin_error": "connection refused"},
+            "connection refused",
+        ),
+        (
+            FakeState(["v0.2.0", "v0.3.0", "v0.4.0"], branch="release-0.2.x"),
+            Request("patch"),
+            {},
+            "line 0.2 is not supported",
+        ),
+        (
+            FakeState(["v0.4.0"], branch="release-0.4.x"),
+            Request("patch"),
+            {"branch_exists": False},
+            "does not exist",
+        ),
     ],
 )
 def test_failed_gates_say_what_and_what_to_do(state, req, fx, fragment):
@@ -84,13 +142,19 @@ def test_eol_line_needs_force():
     state = FakeState(["v0.3.0", "v0.4.0"], branch="release-0.3.x")
     plan = make_plan(state, policy, Request("patch"), facts())
     assert "end of life" in gate(plan, "supported line").reason and plan.failed
-    forced = make_plan(state, policy, Request("patch", force=True),
-                       facts(origin_refs={"refs/heads/release-0.3.x": "a" * 40}))
+    forced = make_plan(
+        state,
+        policy,
+        Request("patch", force=True),
+        facts(origin_refs={"refs/heads/release-0.3.x": "a" * 40}),
+    )
     assert not forced.failed and str(forced.version) == "0.3.1"
 
 
 def test_window_refuses_then_override_is_recorded_in_the_plan():
-    state = FakeState(["v0.4.0", "v0.5.0rc1"], branch="release-0.5.x", dates={"v0.5.0rc1": NOW - 2 * DAY})
+    state = FakeState(
+        ["v0.4.0", "v0.5.0rc1"], branch="release-0.5.x", dates={"v0.5.0rc1": NOW - 2 * DAY}
+    )
     plan = make_plan(state, Policy(), Request("final"), facts(promotion_files=[]))
     assert "window for 0.5.0 closes" in gate(plan, "testing window").reason
     assert "minor needs 7 days" in gate(plan, "testing window").reason
@@ -99,19 +163,32 @@ def test_window_refuses_then_override_is_recorded_in_the_plan():
 
 
 def test_major_window_is_fourteen_days():
-    state = FakeState(["v0.9.0", "v1.0.0rc1"], branch="release-1.0.x", dates={"v1.0.0rc1": NOW - 10 * DAY})
+    state = FakeState(
+        ["v0.9.0", "v1.0.0rc1"], branch="release-1.0.x", dates={"v1.0.0rc1": NOW - 10 * DAY}
+    )
     plan = make_plan(state, Policy(), Request("final"), facts(promotion_files=[]))
     assert "major needs 14 days" in gate(plan, "testing window").reason
-    later = make_plan(state, Policy(), Request("final"), facts(now=NOW + 5 * DAY, promotion_files=[]))
+    later = make_plan(
+        state, Policy(), Request("final"), facts(now=NOW + 5 * DAY, promotion_files=[])
+    )
     assert not later.failed
 
 
 def test_promotion_allows_only_version_files_and_changelog():
     policy = Policy(packages=[Package(name="c", path="client", version_files=["pyproject.toml"])])
-    state = FakeState(["v0.4.0", "v0.5.0rc1"], branch="release-0.5.x", dates={"v0.5.0rc1": NOW - 9 * DAY})
-    ok = make_plan(state, policy, Request("final"), facts(promotion_files=["client/pyproject.toml", "CHANGELOG.md"]))
+    state = FakeState(
+        ["v0.4.0", "v0.5.0rc1"], branch="release-0.5.x", dates={"v0.5.0rc1": NOW - 9 * DAY}
+    )
+    ok = make_plan(
+        state,
+        policy,
+        Request("final"),
+        facts(promotion_files=["client/pyproject.toml", "CHANGELOG.md"]),
+    )
     assert not ok.failed
-    bad = make_plan(state, policy, Request("final"), facts(promotion_files=["client/api.py", "CHANGELOG.md"]))
+    bad = make_plan(
+        state, policy, Request("final"), facts(promotion_files=["client/api.py", "CHANGELOG.md"])
+    )
     assert "changed since v0.5.0rc1: client/api.py" in gate(bad, "promotion is provable").reason
 
 
@@ -135,7 +212,13 @@ def test_codeowners_users_emails_and_configured_teams():
 
 class Fake(BaseStep):
     def __init__(self, name, world_key, conflict="", irreversible=False, breaks=False):
-        self.name, self.key, self.conflict, self.irreversible, self.breaks = name, world_key, conflict, irreversible, breaks
+        self.name, self.key, self.conflict, self.irreversible, self.breaks = (
+            name,
+            world_key,
+            conflict,
+            irreversible,
+            breaks,
+        )
         self.applied = 0
 
     def probe(self, world):
@@ -158,14 +241,21 @@ def test_engine_skips_done_steps_and_journals_by_name(tmp_path: Path):
     report = run(steps, world, journal)
     assert report.ok and [r.status for r in report.rows] == ["done", "applied"]
     assert steps[0].applied == 0 and steps[1].applied == 1
-    assert journal.steps["b"]["facts"] == {"sha256": "abc"} and journal.steps["b"]["status"] == "verified"
+    assert (
+        journal.steps["b"]["facts"] == {"sha256": "abc"}
+        and journal.steps["b"]["status"] == "verified"
+    )
     again = run([Fake("b", "b"), Fake("a", "a")], world, journal)  # reordered: keyed by name
     assert [r.status for r in again.rows] == ["done", "done"]
 
 
 def test_engine_stops_on_conflict_and_never_applies(tmp_path: Path):
     later = Fake("later", "x")
-    report = run([Fake("tag", "t", conflict="tag at another commit"), later], {}, Journal(tmp_path / "j.json"))
+    report = run(
+        [Fake("tag", "t", conflict="tag at another commit"), later],
+        {},
+        Journal(tmp_path / "j.json"),
+    )
     assert not report.ok and isinstance(report.error, ConflictError)
     assert [r.status for r in report.rows] == ["conflict", "not-run"] and later.applied == 0
     with pytest.raises(ConflictError, match="tag at another commit"):
@@ -201,6 +291,10 @@ def test_lock_refuses_a_second_run(tmp_path: Path):
 def test_journal_never_holds_a_secret(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("TWINE_PASSWORD", "s3cr3t-value-123")
     j = Journal(tmp_path / "j.json")
-    j.record("upload", "verified", {"cmd": "twine upload -p s3cr3t-value-123", "url": "https://u:pw@host/x"})
+    j.record(
+        "upload",
+        "verified",
+        {"cmd": "twine upload -p s3cr3t-value-123", "url": "https://u:pw@host/x"},
+    )
     text = (tmp_path / "j.json").read_text()
     assert "s3cr3t-value-123" not in text and "u:pw@" not in text

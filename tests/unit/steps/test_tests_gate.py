@@ -7,22 +7,39 @@ from types import SimpleNamespace
 
 import pytest
 
+from release.adapters.nox import NoxRun, SessionResult, nox_command, parse_report
 from release.core import policy as policy_mod
-from release.steps import tests as steps_tests
+from release.core.policy import Policy, policy_from_table
+from release.core.version import Version
 from release.errors import NotReady
 from release.journal import Journal
-from release.adapters.nox import NoxRun, SessionResult, nox_command, parse_report
-from release.core.policy import Policy, policy_from_table
+from release.steps import tests as steps_tests
 from release.steps.tests import TestGate, release_type
-from release.core.version import Version
 
 REPORT = {
     "result": 0,
     "sessions": [
-        {"name": "lint", "result": "success", "reason": None, "signatures": ["lint"], "duration": 1.5},
-        {"name": "compat", "result": "skipped", "reason": "Python interpreter 3.10 not found",
-         "signatures": ["compat(deps='lowest')", "compat-3.10(deps='lowest')"], "duration": 0.2},
-        {"name": "tests", "result": "failed", "reason": None, "signatures": ["tests"], "duration": 12.25},
+        {
+            "name": "lint",
+            "result": "success",
+            "reason": None,
+            "signatures": ["lint"],
+            "duration": 1.5,
+        },
+        {
+            "name": "compat",
+            "result": "skipped",
+            "reason": "Python interpreter 3.10 not found",
+            "signatures": ["compat(deps='lowest')", "compat-3.10(deps='lowest')"],
+            "duration": 0.2,
+        },
+        {
+            "name": "tests",
+            "result": "failed",
+            "reason": None,
+            "signatures": ["tests"],
+            "duration": 12.25,
+        },
     ],
 }
 
@@ -30,7 +47,10 @@ REPORT = {
 def test_parse_report_keeps_names_results_durations_and_reasons():
     got = parse_report(REPORT)
     assert [(s.name, s.result, s.seconds) for s in got] == [
-        ("lint", "success", 1.5), ("compat-3.10(deps='lowest')", "skipped", 0.2), ("tests", "failed", 12.25)]
+        ("lint", "success", 1.5),
+        ("compat-3.10(deps='lowest')", "skipped", 0.2),
+        ("tests", "failed", 12.25),
+    ]
     assert got[1].reason == "Python interpreter 3.10 not found"
     assert [s.passed for s in got] == [True, True, False]
 
@@ -57,17 +77,26 @@ def test_nox_command_env_override_and_default():
     assert nox_command({})[-2:] == ["-m", "nox"]  # nox is a test dependency, importable here
 
 
-@pytest.mark.parametrize(("version", "kind", "expected"), [
-    ("0.4.1", "patch", "patch"), ("0.5.0rc1", "minor", "minor"), ("1.0.0rc1", "major", "major"),
-    ("0.5.0rc2", "rc", "minor"), ("2.0.0rc3", "rc", "major"), ("0.5.0", "final", "minor"),
-    ("2.0.0", "final", "major"),
-])
+@pytest.mark.parametrize(
+    ("version", "kind", "expected"),
+    [
+        ("0.4.1", "patch", "patch"),
+        ("0.5.0rc1", "minor", "minor"),
+        ("1.0.0rc1", "major", "major"),
+        ("0.5.0rc2", "rc", "minor"),
+        ("2.0.0rc3", "rc", "major"),
+        ("0.5.0", "final", "minor"),
+        ("2.0.0", "final", "major"),
+    ],
+)
 def test_release_type_of_rc_and_final_is_their_line(version, kind, expected):
     assert release_type(Version.parse(version), kind) == expected
 
 
 def test_gate_takes_the_tags_of_its_type_from_policy():
-    pol = policy_from_table({"tests": {"patch": ["unit"], "minor": ["unit", "docs"], "major": ["all"]}})
+    pol = policy_from_table(
+        {"tests": {"patch": ["unit"], "minor": ["unit", "docs"], "major": ["all"]}}
+    )
     (step,) = steps_tests.test_gate_steps(pol, Version.parse("0.5.0rc2"), "rc")
     assert step.name == "gate:tests" and step.gate and not step.irreversible
     assert step.tags == ["unit", "docs"] and "nox -t unit docs" in step.describe()
@@ -79,15 +108,24 @@ def test_gate_takes_the_tags_of_its_type_from_policy():
 def world(tmp_path, policy=None, base="b" * 40, release_commit=""):
     repo = SimpleNamespace(git=lambda *a, check=True: SimpleNamespace(ok=True))  # noxfile present
     return SimpleNamespace(
-        policy=policy or Policy(), journal=Journal(tmp_path / "j.json"), base_commit=base,
-        release_commit=release_commit, repo=repo, env={}, work_dir=tmp_path / "work",
+        policy=policy or Policy(),
+        journal=Journal(tmp_path / "j.json"),
+        base_commit=base,
+        release_commit=release_commit,
+        repo=repo,
+        env={},
+        work_dir=tmp_path / "work",
         version=Version.parse("0.4.1"),
     )
 
 
 def evidence(commit, tags=("patch",), ok=True):
-    return {"commit": commit, "tags": list(tags), "ok": ok,
-            "sessions": [{"name": "lint", "result": "success" if ok else "failed", "seconds": 1.0}]}
+    return {
+        "commit": commit,
+        "tags": list(tags),
+        "ok": ok,
+        "sessions": [{"name": "lint", "result": "success" if ok else "failed", "seconds": 1.0}],
+    }
 
 
 def test_probe_done_only_with_passing_evidence_for_this_commit_and_tags(tmp_path):
@@ -100,7 +138,10 @@ def test_probe_done_only_with_passing_evidence_for_this_commit_and_tags(tmp_path
     assert not step.probe(w).done
     w.journal.set("evidence", {"tests": [evidence("b" * 40, ok=False)]})  # failed
     assert not step.probe(w).done
-    w.journal.set("evidence", {"tests": [evidence("b" * 40, ok=False), evidence("b" * 40, tags=("patch", "x"))]})
+    w.journal.set(
+        "evidence",
+        {"tests": [evidence("b" * 40, ok=False), evidence("b" * 40, tags=("patch", "x"))]},
+    )
     seen = step.probe(w)
     assert seen.done and seen.facts["sessions"][0]["name"] == "lint" and "lint" in seen.detail
 
@@ -115,9 +156,15 @@ def test_evidence_for_the_base_still_counts_once_the_release_commit_exists(tmp_p
 
 def test_evidence_none_and_empty_tags_are_skipped_with_reason(tmp_path):
     none = Policy(tests=policy_mod.Tests(evidence="none"))
-    assert TestGate(none, Version.parse("0.4.1"), "patch").probe(world(tmp_path)).skip == "tests.evidence = none"
+    assert (
+        TestGate(none, Version.parse("0.4.1"), "patch").probe(world(tmp_path)).skip
+        == "tests.evidence = none"
+    )
     empty = Policy(tests=policy_mod.Tests(patch=[]))
-    assert "lists no nox tags" in TestGate(empty, Version.parse("0.4.1"), "patch").probe(world(tmp_path)).skip
+    assert (
+        "lists no nox tags"
+        in TestGate(empty, Version.parse("0.4.1"), "patch").probe(world(tmp_path)).skip
+    )
 
 
 def test_no_noxfile_is_skipped(tmp_path):
@@ -149,7 +196,9 @@ def test_checks_evidence_needs_the_ci_job_of_each_tag_green(tmp_path):
     gh = FakeGitHub()
     w.services = {"github": gh}
     w.service = lambda name, factory: w.services[name]
-    step = TestGate(pol, Version.parse("0.5.0rc2"), "rc")  # minor line -> tag minor -> job "nox -t minor"
+    step = TestGate(
+        pol, Version.parse("0.5.0rc2"), "rc"
+    )  # minor line -> tag minor -> job "nox -t minor"
     seen = step.probe(w)
     assert not seen.done and "nox -t minor (not reported yet)" in seen.detail
     gh.checks.append({"name": "nox -t minor", "state": "failure", "url": "http://ci/1"})
@@ -157,7 +206,9 @@ def test_checks_evidence_needs_the_ci_job_of_each_tag_green(tmp_path):
         step.apply(w)
     gh.checks[0]["state"] = "success"
     seen = step.probe(w)
-    assert seen.done and seen.facts["checks"] == [{"name": "nox -t minor", "state": "success", "url": "http://ci/1"}]
+    assert seen.done and seen.facts["checks"] == [
+        {"name": "nox -t minor", "state": "success", "url": "http://ci/1"}
+    ]
     assert set(gh.asked) == {"b" * 40}  # the release's commit, nothing else
 
 
@@ -165,6 +216,9 @@ def test_checks_evidence_honours_required_checks(tmp_path):
     pol = replace(Policy(), tests=policy_mod.Tests(evidence="checks", required_checks=["ci / all"]))
     w = world(tmp_path, policy=pol)
     gh = FakeGitHub()
-    gh.checks = [{"name": "ci / all", "state": "success"}, {"name": "nox -t patch", "state": "failure"}]
+    gh.checks = [
+        {"name": "ci / all", "state": "success"},
+        {"name": "nox -t patch", "state": "failure"},
+    ]
     w.service = lambda name, factory: gh
     assert TestGate(pol, Version.parse("0.4.1"), "patch").probe(w).done
