@@ -138,6 +138,14 @@ def imports(tree: ast.AST, path: Path) -> list[tuple[int, str]]:
     return out
 
 
+def call_name(node: ast.Call) -> str:
+    """`open` for open(...), `read_text` for p.read_text(...)."""
+    fn = node.func
+    if isinstance(fn, ast.Attribute):
+        return fn.attr
+    return fn.id if isinstance(fn, ast.Name) else ""
+
+
 def parsed(path: Path) -> ast.Module:
     return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
@@ -153,14 +161,7 @@ def core_problems(path: Path) -> list[str]:
             found.append(f"{line}: imports {mod} (not a pure module)")
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
-            fn = node.func
-            name = (
-                fn.attr
-                if isinstance(fn, ast.Attribute)
-                else fn.id
-                if isinstance(fn, ast.Name)
-                else ""
-            )
+            name = call_name(node)
             if name in IO_CALLS:
                 found.append(f"{node.lineno}: calls {name}() (I/O, clock or environment)")
         if isinstance(node, ast.Attribute) and node.attr == "environ":
@@ -197,14 +198,7 @@ def test_nothing_imports_tests_or_loads_by_name():
                 bad.append(f"{path.name}:{line} imports {mod}")
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
-                fn = node.func
-                name = (
-                    fn.attr
-                    if isinstance(fn, ast.Attribute)
-                    else fn.id
-                    if isinstance(fn, ast.Name)
-                    else ""
-                )
+                name = call_name(node)
                 if name in (
                     "import_module",
                     "__import__",
