@@ -12,6 +12,12 @@ def main(argv: list[str] | None = None) -> None:
 
     from . import __version__
 
-    Program(namespace=ns, version=__version__, name="release-kit", binary="release-kit").run(
-        argv if argv is not None else sys.argv
-    )
+    try:
+        Program(namespace=ns, version=__version__, name="release-kit", binary="release-kit").run(
+            argv if argv is not None else sys.argv
+        )
+    except BrokenPipeError:  # `release-kit --list | head`: the reader left; not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)

@@ -279,9 +279,6 @@ class GitRepo:
         with _door():
             self.gp.git.cherry_pick(*args)
 
-    def checkout(self, ref: str) -> None:
-        self.git("checkout", "-q", ref)
-
     def commit_files(self, paths: list[str], message: str) -> str:
         with _door():
             self.gp.git.add("--", *paths)

@@ -62,7 +62,7 @@ def _when(ts: float) -> str:
 
 
 @dataclass
-class Check:
+class CheckRun:
     """One CI signal on a commit: a commit status context or a check run."""
 
     name: str
@@ -633,7 +633,7 @@ class GitHub:
         )
 
     # ---- CI --------------------------------------------------------------------------------------
-    def commit_checks(self, sha: str) -> list[Check]:
+    def commit_checks(self, sha: str) -> list[CheckRun]:
         """Commit statuses (latest per context) and check runs (latest per name) of a commit."""
         status = (
             self.get_json(
@@ -643,11 +643,11 @@ class GitHub:
             )
             or {}
         )
-        out: list[Check] = []
+        out: list[CheckRun] = []
         for st in status.get("statuses") or []:
             state = {"success": "success", "pending": "pending"}.get(st.get("state"), "failure")
             out.append(
-                Check(
+                CheckRun(
                     st.get("context") or "status",
                     state,
                     st.get("target_url") or "",
@@ -682,7 +682,7 @@ class GitHub:
             else:
                 state = "failure"
             out.append(
-                Check(
+                CheckRun(
                     cr["name"],
                     state,
                     cr.get("html_url") or cr.get("details_url") or "",

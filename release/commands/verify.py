@@ -21,7 +21,7 @@ from release.errors import ReleaseError
 
 
 @dataclass
-class Check:
+class Finding:
     item: str
     expected: str
     actual: str
@@ -35,7 +35,7 @@ def _short(sha: str | None, n: int = 16) -> str:
     return (sha or "")[:n] or "missing"
 
 
-def check_git(world: Any) -> list[Check]:
+def check_git(world: Any) -> list[Finding]:
     tag = world.tag
     want = (
         world.journal.facts("git:tag").get("commit")
@@ -47,31 +47,33 @@ def check_git(world: Any) -> list[Check]:
     try:
         refs = world.repo.remote_refs(f"refs/tags/{tag}")
     except ReleaseError as exc:
-        return [Check(item, _short(want, 12), f"unreadable ({exc.message})", False)]
+        return [Finding(item, _short(want, 12), f"unreadable ({exc.message})", False)]
     have = refs.get(f"refs/tags/{tag}")
     if not want:
-        return [Check(item, "a recorded release commit", _short(have, 12), False)]
-    return [Check(item, want[:12], _short(have, 12), have == want)]
+        return [Finding(item, "a recorded release commit", _short(have, 12), False)]
+    return [Finding(item, want[:12], _short(have, 12), have == want)]
 
 
-def check_python(world: Any, pkg: Any) -> list[Check]:
+def check_python(world: Any, pkg: Any) -> list[Finding]:
     from release.adapters import pypi
 
     facts = world.journal.facts(f"publish:{pkg.name}")
     files: dict[str, str] = facts.get("files") or {}
     if not files or not facts.get("index"):
-        return [Check(f"python {pkg.name}", "a recorded upload", "no record in the journal", False)]
+        return [
+            Finding(f"python {pkg.name}", "a recorded upload", "no record in the journal", False)
+        ]
     index = pypi.SimpleIndex(facts["index"])
     project = facts.get("project") or pkg.name
     try:
         theirs = pypi.index_hashes(index, project, list(files))
     except ReleaseError as exc:
-        return [Check(f"python {pkg.name} on {facts['index']}", "reachable", exc.message, False)]
+        return [Finding(f"python {pkg.name} on {facts['index']}", "reachable", exc.message, False)]
     rows = []
     for name, sha in sorted(files.items()):
         have = theirs.get(name)
         rows.append(
-            Check(
+            Finding(
                 f"python {name} on {facts['index']}",
                 _short(sha),
                 _short(have) if have else "missing",
@@ -81,7 +83,7 @@ def check_python(world: Any, pkg: Any) -> list[Check]:
     return rows
 
 
-def check_npm(world: Any, pkg: Any) -> list[Check]:
+def check_npm(world: Any, pkg: Any) -> list[Finding]:
     from pathlib import Path
 
     from release.adapters.npm import Npm, tag_ok
@@ -89,7 +91,7 @@ def check_npm(world: Any, pkg: Any) -> list[Check]:
 
     facts = world.journal.facts(f"publish:{pkg.name}")
     if not facts.get("shasum") or not facts.get("name"):
-        return [Check(f"npm {pkg.name}", "a recorded publish", "no record in the journal", False)]
+        return [Finding(f"npm {pkg.name}", "a recorded publish", "no record in the journal", False)]
     registry = facts.get("registry") or world.policy.repositories.npm_registry
     npm = Npm(registry, world.env, Path(world.work_dir) / "npm-verify")
     name, ver = facts["name"], facts["version"]
@@ -98,11 +100,11 @@ def check_npm(world: Any, pkg: Any) -> list[Check]:
         seen = npm.view(name, ver)
         tags = npm.dist_tags(name)
     except ReleaseError as exc:
-        return [Check(item, "reachable", exc.message, False)]
+        return [Finding(item, "reachable", exc.message, False)]
     rows = []
     dist = (seen or {}).get("dist") or {}
     rows.append(
-        Check(
+        Finding(
             f"{item} shasum",
             facts["shasum"],
             dist.get("shasum") or "missing",
@@ -111,7 +113,7 @@ def check_npm(world: Any, pkg: Any) -> list[Check]:
     )
     if facts.get("integrity"):
         rows.append(
-            Check(
+            Finding(
                 f"{item} integrity",
                 facts["integrity"][:24],
                 (dist.get("integrity") or "missing")[:24],
@@ -121,13 +123,13 @@ def check_npm(world: Any, pkg: Any) -> list[Check]:
     tag = facts.get("dist_tag")
     if tag:
         ok, _why = tag_ok(tag, tags.get(tag), Version.parse(ver))
-        rows.append(Check(f"{item} dist-tag {tag}", ver, tags.get(tag) or "unset", ok))
+        rows.append(Finding(f"{item} dist-tag {tag}", ver, tags.get(tag) or "unset", ok))
         if tag != "latest" and tags.get("latest") == ver and facts.get("latest_before") != "":
-            rows.append(Check(f"{item} dist-tag latest", "not this version", ver, False))
+            rows.append(Finding(f"{item} dist-tag latest", "not this version", ver, False))
     return rows
 
 
-def check_docker(world: Any) -> list[Check]:
+def check_docker(world: Any) -> list[Finding]:
     if not any(p.kind == "docker" for p in world.policy.packages):
         return []
     from release.steps import docker
@@ -135,11 +137,11 @@ def check_docker(world: Any) -> list[Check]:
     diffs = docker.verify_world(world)
     if not diffs:
         names = ", ".join(p.name for p in world.policy.packages if p.kind == "docker")
-        return [Check(f"docker images ({names})", "recorded digests", "served", True)]
-    return [Check(item, str(expected), str(actual), False) for item, expected, actual in diffs]
+        return [Finding(f"docker images ({names})", "recorded digests", "served", True)]
+    return [Finding(item, str(expected), str(actual), False) for item, expected, actual in diffs]
 
 
-def check_release(world: Any) -> list[Check]:
+def check_release(world: Any) -> list[Finding]:
     """Every check of a release, in package order (git first)."""
     rows = check_git(world)
     for pkg in world.policy.publish_order():
@@ -181,11 +183,11 @@ def open_world(version: str, path: str = ".", config: str | None = None) -> Any:
     )
 
 
-def verify(version: str, path: str = ".", config: str | None = None) -> list[Check]:
+def verify(version: str, path: str = ".", config: str | None = None) -> list[Finding]:
     return check_release(open_world(version, path, config))
 
 
-def raise_for(version: str, rows: list[Check]) -> None:
+def raise_for(version: str, rows: list[Finding]) -> None:
     from release.errors import ConflictError
 
     bad = [r.item for r in rows if not r.ok]

@@ -18,10 +18,6 @@ class Owners:
     teams: frozenset[str] = field(default_factory=frozenset)  # org/team, lower case
     emails: frozenset[str] = field(default_factory=frozenset)  # lower case
 
-    @property
-    def empty(self) -> bool:
-        return not (self.users or self.teams or self.emails)
-
 
 def parse(text: str) -> Owners:
     users: set[str] = set()

@@ -8,8 +8,6 @@ Only a final that is the highest final across every line is latest. An RC never 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from release.core.version import TagSet, Version
 
 LATEST = "latest"
@@ -58,23 +56,3 @@ def moved_on(tag: str, held: Version | None, ours: Version) -> bool:
     if tag.startswith("release-"):
         same_kind = same_kind and held.line == ours.line
     return same_kind
-
-
-@dataclass(frozen=True)
-class Latest:
-    """Everything the `latest` policy says about one release."""
-
-    is_latest: bool
-    npm_tag: str
-    docker_tags: tuple[str, ...]
-    github_latest: bool
-
-
-def latest_for(version: Version, tags: TagSet) -> Latest:
-    latest = is_latest(version, tags)
-    return Latest(
-        latest,
-        npm_dist_tag(version, latest),
-        tuple(docker_tags(version, latest)),
-        github_make_latest(version, latest),
-    )

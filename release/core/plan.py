@@ -54,7 +54,6 @@ class Facts:
     local_tip: str = ""  # tip of the branch the release is made on (before the release)
     origin_tip_known_locally: bool = True  # origin's branch tip is an object we have
     origin_is_ancestor: bool = True  # origin's branch tip is an ancestor of local_tip
-    local_is_ancestor: bool = True  # local_tip is an ancestor of origin's tip
     commit_sha: str | None = None  # --commit resolved
     commit_on_main: bool = True
     promotion_files: list[str] | None = None  # files changed since the last RC's commit (final)

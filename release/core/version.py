@@ -253,10 +253,6 @@ class TagSet:
         return cls.from_tags(classify_tag(n, prefix) for n in names)
 
     # ---- queries ---------------------------------------------------------------------
-    @property
-    def final_versions(self) -> list[Version]:
-        return [t.version for t in self.finals]  # type: ignore[misc]
-
     def highest_final(self) -> Version | None:
         return self.finals[-1].version if self.finals else None
 

@@ -66,7 +66,7 @@ def show_row(row: Any) -> None:
     ui.say(f" {mark} {row.name:<28} {row.status:<8} {row.detail}")
 
 
-def show_plan(p: Any, probes: bool = False) -> None:
+def show_plan(p: Any) -> None:
     plan = p.plan
     ui.say(
         f"{plan.kind} release {plan.version} ({plan.tag}) on {plan.branch} from {plan.base[:12] or 'its tip'}"
@@ -75,7 +75,15 @@ def show_plan(p: Any, probes: bool = False) -> None:
         ui.say(f"  note: {note}")
     if plan.window:
         w = plan.window
-        ui.say(f"  window: {w['rc1']} tagged {w['rc1_date']}, {w['days']} days, ends {w['ends']}")
+        advised = (
+            f" (advised: {w['advised_ends']}, {w['advised_days']} days)"
+            if w.get("advised_ends")
+            else ""
+        )
+        ui.say(
+            f"  window: {w['rc1']} {w['source']} {w['rc1_date']}, {w['days']} days, "
+            f"ends {w['ends_at']}{advised}"
+        )
     if plan.override:
         ui.say(f"  override: {plan.override['gate']} - {plan.override['reason']}")
     ui.table(

@@ -48,7 +48,3 @@ def _width() -> int:
 
 def say(text: str = "") -> None:
     print(redact(text))
-
-
-def warn(text: str) -> None:
-    print(redact(text), file=sys.stderr)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from release.adapters.github import Check
+from release.adapters.github import CheckRun
 from release.core.milestones import (
     Item,
     MilestoneCheck,
@@ -56,7 +56,7 @@ def test_long_lists_are_cut_with_a_count():
 
 
 def C(name, state, url=""):
-    return Check(name, state, url, "check", state)
+    return CheckRun(name, state, url, "check", state)
 
 
 def test_judge_checks_required_only_count_and_must_report():

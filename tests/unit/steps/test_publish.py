@@ -13,7 +13,7 @@ from release.adapters import artifacts as b
 from release.adapters import pypi
 from release.adapters.npm import Npm, tag_ok
 from release.adapters.runner import CommandError
-from release.commands.verify import Check, raise_for
+from release.commands.verify import Finding, raise_for
 from release.core.latest import npm_dist_tag as dist_tag
 from release.core.policy import policy_from_table
 from release.core.version import Version
@@ -397,8 +397,8 @@ def test_a_failed_upload_never_says_the_password(monkeypatch, tmp_path):
 
 def test_verify_failure_names_the_items():
     rows = [
-        Check("git tag v0.1.0 on origin", "abc", "abc", True),
-        Check("python x-0.1.0.tar.gz on http://idx/simple/", "11", "22", False),
+        Finding("git tag v0.1.0 on origin", "abc", "abc", True),
+        Finding("python x-0.1.0.tar.gz on http://idx/simple/", "11", "22", False),
     ]
     with pytest.raises(
         Exception, match=r"1 item\(s\) differ from the journal: python x-0.1.0.tar.gz"

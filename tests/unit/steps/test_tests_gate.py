@@ -184,10 +184,10 @@ class FakeGitHub:
         self.asked: list[str] = []
 
     def commit_checks(self, sha):
-        from release.adapters.github import Check
+        from release.adapters.github import CheckRun
 
         self.asked.append(sha)
-        return [Check(**c) for c in self.checks]
+        return [CheckRun(**c) for c in self.checks]
 
 
 def test_checks_evidence_needs_the_ci_job_of_each_tag_green(tmp_path):
