@@ -74,6 +74,7 @@ class BaseStep:
     name = "step"
     irreversible = False
     gate = False
+    verify_when_done = False  # verify() proves more than probe(): run it on steps found done too
     text = ""
 
     def describe(self) -> str:
@@ -167,9 +168,27 @@ def run(
             if journal is not None and not dry_run:
                 journal.record(step.name, "skipped", seen.facts, seen.skip)
             continue
+        if seen.done and _must_reverify(step, journal):
+            # A step whose verification failed stays failed until it verifies: a re-run never
+            # takes "the probe sees it" for "it is right" (e.g. a promotion that was refused).
+            again = step.verify(world)
+            if again.conflict or not again.done:
+                why = again.conflict or again.detail or "verification found it not right"
+                report.error = ReleaseError(
+                    f"{step.name}: verification failed: {why}",
+                    "fix the world (or abandon the release with release.abort); "
+                    "this step stays failed until it verifies",
+                )
+                if journal is not None and not dry_run:
+                    journal.record(step.name, "failed", again.facts, why)
+                emit(Row(step.name, desc, "failed", why, time.monotonic() - t0))
+                _not_run(steps[index + 1 :], emit)
+                return report
+            seen = again
         if seen.done:
             emit(Row(step.name, desc, "done", seen.detail or "already true", time.monotonic() - t0))
             if journal is not None and not dry_run:
+                _published(step, world, journal)
                 prev = journal.steps.get(step.name, {}).get("status")
                 if prev != "verified":
                     journal.record(
@@ -203,6 +222,10 @@ def run(
                 return report
             confirmed = True
         if journal is not None:
+            if getattr(step, "irreversible", False):
+                attempts = list(journal.data.get("public_attempts") or [])
+                if step.name not in attempts:
+                    journal.data["public_attempts"] = [*attempts, step.name]
             journal.record(step.name, "started")
         try:
             facts = step.apply(world) or {}
@@ -226,10 +249,28 @@ def run(
             return report
         if journal is not None:
             journal.record(step.name, "verified", {**facts, **after.facts}, after.detail)
+            _published(step, world, journal)
         emit(Row(step.name, desc, "applied", redact(after.detail or ""), time.monotonic() - t0))
         if after_step:
             after_step(step.name)
     return report
+
+
+def _must_reverify(step: Any, journal: Journal | None) -> bool:
+    """Re-verify a step found done when its verification proves more than its probe
+    (`verify_when_done`), or when its last verification failed."""
+    if getattr(step, "verify_when_done", False):
+        return True
+    return journal is not None and journal.steps.get(step.name, {}).get("status") == "failed"
+
+
+def _published(step: Any, world: Any, journal: Journal) -> None:
+    """The first irreversible step that is true makes the release public: record when (the
+    community window of an RC counts from here, never from a tag's date)."""
+    if getattr(step, "irreversible", False) and not journal.data.get("published"):
+        clock = getattr(world, "clock", None)
+        at = int(clock()) if callable(clock) else int(getattr(world, "now", 0) or time.time())
+        journal.set("published", {"at": at, "step": step.name})
 
 
 def _not_run(rest: list[Any], emit: Callable[[Row], None]) -> None:

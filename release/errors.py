@@ -62,3 +62,9 @@ class Aborted(ReleaseError):
     """The user declined the confirmation prompt."""
 
     exit_code = 6
+
+
+class AlreadyReleased(ReleaseError):
+    """The release this command would make is already complete; nothing to do (exit 0)."""
+
+    exit_code = 0

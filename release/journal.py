@@ -64,6 +64,17 @@ class Journal:
         return cls(path, None)
 
     @classmethod
+    def published_at(cls, git_dir: Path, version: str) -> int | None:
+        """When `version` was made public (the record of its first irreversible step), if known."""
+        path = cls.dir_for(git_dir) / f"{version}.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        except (OSError, ValueError):
+            return None
+        at = (data.get("published") or {}).get("at") if isinstance(data, dict) else None
+        return int(at) if isinstance(at, (int, float)) else None
+
+    @classmethod
     def list_versions(cls, git_dir: Path) -> list[str]:
         d = cls.dir_for(git_dir)
         return sorted(p.stem for p in d.glob("*.json")) if d.is_dir() else []

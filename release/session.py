@@ -10,6 +10,7 @@ from pathlib import Path
 from release.adapters.files import load_policy
 from release.adapters.git import RepoState, find_root, read_state
 from release.core.policy import Policy
+from release.errors import ConfigError
 
 
 @dataclass
@@ -18,6 +19,7 @@ class Session:
     policy: Policy
     state: RepoState
     now: int
+    fetch_error: str = ""  # planning fetched from the remote first; why that failed, if it did
 
 
 def load_repo_policy(root: Path, config: str | None = None) -> Policy:
@@ -36,8 +38,24 @@ def now() -> int:
     return int(fixed) if fixed else int(time.time())
 
 
-def open_session(path: str | os.PathLike[str] = ".", config: str | None = None) -> Session:
+def open_session(
+    path: str | os.PathLike[str] = ".", config: str | None = None, *, fetch: bool = False
+) -> Session:
+    """Read the world once. With `fetch` (every planning command unless --offline), fetch tags
+    and branches from the remote first, and refuse a shallow clone: a plan from a stale or
+    partial history would pick wrong versions."""
     root = find_root(path)
     policy = load_repo_policy(root, config)
+    fetch_error = ""
+    if fetch:
+        from release.adapters.git import GitRepo
+
+        fetch_error = GitRepo(root, policy.remote).fetch_for_plan()
     state = read_state(root, remote=policy.remote, tag_prefix=policy.tag_prefix)
-    return Session(root=root, policy=policy, state=state, now=now())
+    if fetch and state.shallow:
+        raise ConfigError(
+            f"{root} is a shallow clone: its tags and history are incomplete",
+            f"run `git fetch --unshallow --tags {policy.remote}` "
+            "(in GitHub Actions: actions/checkout with fetch-depth: 0)",
+        )
+    return Session(root=root, policy=policy, state=state, now=now(), fetch_error=fetch_error)

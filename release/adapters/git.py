@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from release.adapters.runner import CommandError, redact, run
+from release.adapters.runner import CommandError, CommandTimeout, network_timeout, redact, run
 from release.core.version import TagInfo, TagSet, classify_tag
-from release.errors import ConflictError, GitError
+from release.errors import ConflictError, GitError, ReleaseError, RemoteError
 
 _SEP = "\x1f"
 
@@ -47,6 +47,8 @@ class RepoState:
     behind: int = 0
     upstream: str | None = None
     tag_prefix: str = "v"
+    common_dir: Path = Path()  # shared by every worktree of the repository (journals live here)
+    shallow: bool = False  # a shallow clone: history and tags are missing
     _tagset: TagSet | None = None
 
     @property
@@ -115,13 +117,22 @@ def read_state(
     """Read a RepoState in 3-4 git calls."""
     if not Path(path).is_dir():
         raise GitError(f"{path} is not a directory", "run from a git checkout")
-    res = _git(path, "rev-parse", "--show-toplevel", "--absolute-git-dir", check=False)
+    res = _git(
+        path,
+        "rev-parse",
+        "--show-toplevel",
+        "--absolute-git-dir",
+        "--git-common-dir",
+        "--is-shallow-repository",
+        check=False,
+    )
     if not res.ok:
         raise GitError(
             f"{Path(path).resolve()} is not inside a git repository", "run from a git checkout"
         )
-    root_s, git_dir_s = res.stdout.splitlines()[:2]
+    root_s, git_dir_s, common_s, shallow_s = ([*res.stdout.splitlines(), "", "", "", ""])[:4]
     root = Path(root_s)
+    common = Path(common_s) if Path(common_s).is_absolute() else Path(root_s, common_s)
     head_res = _git(root, "rev-parse", "--verify", "-q", "HEAD", check=False)
     head = head_res.stdout.strip() if head_res.ok else ""
     sym = _git(root, "symbolic-ref", "-q", "--short", "HEAD", check=False)
@@ -147,6 +158,8 @@ def read_state(
         head=head,
         remote=remote,
         tag_prefix=tag_prefix,
+        common_dir=common.resolve() if common_s else Path(git_dir_s),
+        shallow=shallow_s.strip() == "true",
     )
     rprefix = f"refs/remotes/{remote}/"
     for line in out.splitlines():
@@ -209,13 +222,47 @@ class GitRepo:
     def tag_commit(self, tag: str) -> str | None:
         return self.rev(f"refs/tags/{tag}")
 
+    def count_commits(self, since: str, until: str) -> int:
+        """Commits reachable from `until` but not from `since` (`rev-list --count`)."""
+        res = self.git("rev-list", "--count", f"{since}..{until}", "--")
+        return int(res.stdout.strip() or 0)
+
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         return self.git("merge-base", "--is-ancestor", ancestor, descendant, check=False).ok
+
+    def network(self, what: str, *args: str, check: bool = True) -> Any:
+        """A git call that talks to the remote, bounded by `network_timeout()`; a hang ends with
+        one line naming the remote."""
+        seconds = network_timeout()
+        try:
+            return run(["git", *args], cwd=self.root, check=check, env=GIT_ENV, timeout=seconds)
+        except CommandTimeout:
+            raise RemoteError(
+                f"{self.remote} did not answer within {seconds:g}s ({what})",
+                "check the remote and the network; RELEASE_NETWORK_TIMEOUT sets the limit",
+            ) from None
+
+    def fetch_for_plan(self) -> str:
+        """Fetch tags and branches from the remote before planning; '' or why it failed (a
+        refused tag update, say, is for the gates to report, not a reason to stop here)."""
+        spec = f"+refs/heads/*:refs/remotes/{self.remote}/*"
+        try:
+            res = self.network(
+                "fetch", "fetch", "-q", "--tags", "--end-of-options", self.remote, spec, check=False
+            )
+        except ReleaseError as exc:
+            return exc.message
+        if res.ok:
+            return ""
+        lines = [ln.strip() for ln in (res.stderr or res.stdout).splitlines() if ln.strip()]
+        return lines[-1] if lines else f"git fetch exited {res.returncode}"
 
     def remote_refs(self, *patterns: str) -> dict[str, str]:
         """Refs on the remote (one `ls-remote`), peeled for annotated tags."""
         peeled = [f"{p}^{{}}" for p in patterns if p.startswith("refs/tags/")]
-        res = self.git("ls-remote", self.remote, *patterns, *peeled)
+        res = self.network(
+            "ls-remote", "ls-remote", "--end-of-options", self.remote, *patterns, *peeled
+        )
         refs: dict[str, str] = {}
         for line in res.stdout.splitlines():
             sha, _, ref = line.partition("\t")
@@ -269,6 +316,15 @@ class GitRepo:
                 shutil.rmtree(path, ignore_errors=True)
             self.gp.git.worktree("prune")
 
+    def delete_tag(self, name: str) -> None:
+        with _door():
+            self.gp.delete_tag(self.gp.tags[name])
+
+    def reset_keep(self, sha: str) -> None:
+        """Move the checked-out branch to `sha`, keeping local changes (`git reset --keep`)."""
+        with _door():
+            self.gp.git.reset("-q", "--keep", sha)
+
     def delete_branch(self, name: str) -> None:
         with _door():
             if name in self.gp.heads:
@@ -299,8 +355,14 @@ class GitRepo:
     def push(self, *refspecs: str, atomic: bool = False) -> None:
         """Push refspecs (never forced); a refusal becomes one clear line."""
         try:
-            self.git(
-                "push", "--porcelain", *(["--atomic"] if atomic else []), self.remote, *refspecs
+            self.network(
+                "push",
+                "push",
+                "--porcelain",
+                *(["--atomic"] if atomic else []),
+                "--end-of-options",
+                self.remote,
+                *refspecs,
             )
         except CommandError as exc:
             detail = (exc.stderr or exc.stdout).strip().splitlines()
@@ -312,6 +374,3 @@ class GitRepo:
                 f"push of {' '.join(refspecs)} to {self.remote} was refused: {reason.strip()}",
                 "fix the cause on the remote and re-run the same command to resume",
             ) from None
-
-    def fetch(self) -> None:
-        self.git("fetch", "-q", "--tags", self.remote)

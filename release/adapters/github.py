@@ -146,6 +146,11 @@ class GitHub:
             **kw,
         )
 
+    def login(self) -> str:
+        """The login the token acts as (GET /user; one request)."""
+        data = self.get_json("the token's user", "/user") or {}
+        return str(data.get("login") or "")
+
     def __repr__(self) -> str:  # never shows the token
         return f"GitHub({self.api!r}, {self.repo_name!r})"
 

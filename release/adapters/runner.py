@@ -6,6 +6,7 @@ It logs the command with secrets redacted, never uses a shell, and turns failure
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -100,6 +101,45 @@ class Result:
         return self.returncode == 0
 
 
+class CommandTimeout(ReleaseError):
+    """A command did not finish within its time limit (it and its helpers were stopped)."""
+
+    exit_code = 5
+
+    def __init__(self, argv: Sequence[str], seconds: float) -> None:
+        self.argv = list(argv)
+        self.seconds = seconds
+        super().__init__(f"`{_show(argv)}` did not finish within {seconds:g}s")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a command (its whole process group when it has one) and reap it."""
+    import signal
+
+    try:
+        if os.getpgid(proc.pid) == proc.pid:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    except (ProcessLookupError, PermissionError):
+        pass
+    with contextlib.suppress(Exception):
+        proc.communicate(timeout=5)
+
+
+def network_timeout(env: Mapping[str, str] | None = None) -> float:
+    """Seconds a network call may take: RELEASE_NETWORK_TIMEOUT, default 300 (a push of a big
+    repository over a slow link fits; a remote that accepts and never answers does not hang)."""
+    raw = (env if env is not None else os.environ).get("RELEASE_NETWORK_TIMEOUT", "")
+    try:
+        value = float(raw) if raw else 300.0
+    except ValueError:
+        raise ReleaseError(
+            f"RELEASE_NETWORK_TIMEOUT={raw!r} is not a number of seconds", "e.g. 300"
+        ) from None
+    return value if value > 0 else 300.0
+
+
 def _show(argv: Sequence[str]) -> str:
     return redact(" ".join(str(a) for a in argv))
 
@@ -120,21 +160,31 @@ def run(
         full_env.update(env)
     log.debug("run: %s (cwd=%s)", _show(argv), cwd)
     try:
-        proc = subprocess.run(
+        # With a timeout the command gets its own process group, so that a hang ends with every
+        # helper it started (git's remote helpers, ssh) and not only the first process.
+        proc = subprocess.Popen(
             [str(a) for a in argv],
             cwd=cwd,
             env=full_env,
-            input=input.encode() if input is not None else None,
-            capture_output=True,
-            timeout=timeout,
-            check=False,
+            stdin=subprocess.PIPE if input is not None else None,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=timeout is not None,
         )
     except FileNotFoundError:
         raise ReleaseError(f"`{argv[0]}` is not installed", "install it and retry") from None
+    try:
+        raw_out, raw_err = proc.communicate(
+            input.encode() if input is not None else None, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
-        raise ReleaseError(f"`{_show(argv)}` did not finish within {timeout}s") from None
-    out = proc.stdout.decode("utf-8", "replace")
-    err = proc.stderr.decode("utf-8", "replace")
+        _stop(proc)
+        raise CommandTimeout(argv, timeout or 0) from None
+    except BaseException:  # Ctrl-C: the command must not outlive us
+        _stop(proc)
+        raise
+    out = raw_out.decode("utf-8", "replace")
+    err = raw_err.decode("utf-8", "replace")
     result = Result(list(map(str, argv)), proc.returncode, out, err)
     if check and proc.returncode != 0:
         raise CommandError(argv, proc.returncode, out, err)

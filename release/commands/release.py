@@ -9,6 +9,7 @@ runs the same plan with the same probes and writes nothing (no journal, no lock)
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import sys
 from collections.abc import Callable
@@ -22,9 +23,10 @@ from release.core.codeowners import LOCATIONS
 from release.core.lines import supported_lines
 from release.core.plan import Facts, Plan, Request, make_plan, target
 from release.core.version import Version
-from release.errors import ReleaseError
+from release.errors import Aborted, AlreadyReleased, ReleaseError
 from release.journal import Journal, Lock
 from release.session import Session, open_session
+from release.session import now as session_clock
 from release.steps.pipeline import release_steps
 from release.world import World
 
@@ -71,19 +73,109 @@ def find_resume(s: Session, req: Request) -> dict[str, Any] | None:
     return None
 
 
+def finished_release(s: Session, req: Request) -> str:
+    """'' unless this command's release is complete and nothing changed since: the same kind
+    (and line) has a complete journal whose tag is still the tip of its branch (for a cut, main
+    is still at its base). Then a re-run (a CI retry) is a no-op, never a second release."""
+    git_dir = s.state.git_dir
+    line = req.line or s.policy.line_of_branch(s.state.branch)
+    tags = s.state.tagset
+    best: tuple[Version, str] | None = None
+    for name in Journal.list_versions(git_dir):
+        try:
+            data = Journal.open(git_dir, name).data
+            v = Version.parse(name)
+        except ReleaseError:
+            continue
+        meta = data.get("release") or {}
+        if not data.get("complete") or meta.get("kind") != req.kind:
+            continue
+        if req.kind in ("patch", "rc", "final") and line is not None and v.line != line:
+            continue
+        tag_sha = s.state.tag_sha(meta.get("tag", ""))
+        if not tag_sha:
+            continue
+        if req.kind in ("minor", "major"):
+            bump = ((data.get("steps") or {}).get("git:dev-bump") or {}).get("facts", {}).get("sha")
+            still = s.state.branches.get(s.policy.main_branch) in {meta.get("base"), bump} - {None}
+        else:
+            still = s.state.branches.get(meta.get("branch", "")) == tag_sha
+            newer = [
+                t
+                for t in tags.finals_of_line(v.line) + tags.rcs_of(v.base)
+                if t.version and t.version > v
+            ]
+            still = still and not newer
+        if still and (best is None or v > best[0]):
+            best = (
+                v,
+                f"{meta['tag']} is already released (complete journal, tag at {tag_sha[:12]})",
+            )
+    return best[1] if best else ""
+
+
+def github_identity(policy: Any, env: Any) -> tuple[str, str]:
+    """(login, where it came from) of whoever runs this release on GitHub, or ('', why not):
+    the workflow's actor in GitHub Actions, else the token's login."""
+    if env.get("GITHUB_ACTIONS") == "true" and env.get("GITHUB_ACTOR"):
+        return env["GITHUB_ACTOR"], "GITHUB_ACTOR"
+    from release.adapters.github import GitHub
+
+    try:
+        login = GitHub.from_policy(policy, env).login()
+    except ReleaseError as exc:
+        return "", exc.message
+    return (login, "the GitHub token's login") if login else ("", "GET /user gave no login")
+
+
+def establish_owner(s: Session, req: Request, repo: GitRepo, facts: Facts) -> None:
+    """Who owns this release. With GitHub configured: the GitHub identity of the run, which
+    `--owner` may only repeat. Without: the git identity, or `--owner` (acting for a listed
+    owner, which needs --reason)."""
+    from release.core.codeowners import same_identity
+
+    env = os.environ
+    asked = req.owner or env.get("RELEASE_OWNER", "").strip()
+    asked_from = "--owner" if req.owner else "RELEASE_OWNER"
+    mine = repo.config("user.email")
+    facts.owner_reason = req.force_reason or ""
+    if s.policy.github_repo:
+        login, source = github_identity(s.policy, env)
+        if login:
+            facts.owner, facts.owner_source = login, source
+            if asked and not same_identity(asked, login):
+                facts.owner_error = (
+                    f"{asked_from} {asked} is not who runs this release on GitHub ({login}, "
+                    f"{source}); leave {asked_from} out, or run with {asked}'s token"
+                )
+            return
+        facts.owner_source = f"git user.email (no GitHub identity: {source})"
+    if asked:
+        facts.owner = asked
+        facts.owner_source = asked_from
+        facts.owner_for_other = not same_identity(asked, mine)
+        return
+    facts.owner = mine
+    facts.owner_source = facts.owner_source or "git user.email"
+
+
+def journaled_override(git_dir: Any, version: str, gate: str) -> str:
+    """The reason of the last override of `gate` journaled for `version` ('' when none)."""
+    try:
+        overrides = Journal.open(git_dir, version).data.get("overrides") or []
+    except ReleaseError:
+        return ""
+    found = [o.get("reason", "") for o in overrides if o.get("gate") == gate and o.get("reason")]
+    return found[-1] if found else ""
+
+
 def gather(s: Session, req: Request) -> Facts:
     repo = GitRepo(s.root, s.policy.remote)
     facts = Facts(now=s.now)
     facts.resume = find_resume(s, req)
     version, branch, _ = target(s.state, s.policy, req, facts)
     tag = version.tag(s.policy.tag_pattern)
-    facts.owner = req.owner or os.environ.get("RELEASE_OWNER") or repo.config("user.email")
-    for loc in LOCATIONS:
-        p = s.root / loc
-        if p.is_file():
-            facts.codeowners_path = loc
-            facts.codeowners_text = p.read_text(encoding="utf-8", errors="replace")
-            break
+    establish_owner(s, req, repo, facts)
     create_branch = req.kind in ("minor", "major") or bool(
         facts.resume and facts.resume.get("create_branch")
     )
@@ -121,13 +213,77 @@ def gather(s: Session, req: Request) -> Facts:
     if facts.resume and facts.resume.get("base"):
         base = facts.resume["base"]
     facts.version_file_errors = version_file_problems(repo, s.policy, base)
+    # CODEOWNERS as committed at the base commit: an untracked or edited file does not count
+    for loc in LOCATIONS:
+        text = repo.show_file(base, loc) if base else None
+        if text is not None:
+            facts.codeowners_path = loc
+            facts.codeowners_text = text
+            break
+    tags = s.state.tagset
+    if req.kind in ("patch", "rc") and facts.local_tip and not facts.resume:
+        facts.since_last = since_last(repo, tags, version, facts.local_tip)
+    if req.kind == "patch" and facts.local_tip:
+        facts.stray_finals = [
+            f"{t.name} ({t.sha[:12]}) is not on {branch}"
+            for t in tags.finals_of_line(version.line)
+            if t.sha and not repo.is_ancestor(t.sha, facts.local_tip)
+        ]
     if req.kind == "final":
-        rcs = s.state.tagset.rcs_of(version.base)
+        rc1 = version.base.with_rc(1).pep440()
+        published = Journal.published_at(s.state.git_dir, rc1)
+        facts.rc1_published = published
+        facts.rc1_unpublished = published is None and rc1 in Journal.list_versions(s.state.git_dir)
+        rcs = tags.rcs_of(version.base)
         if rcs and facts.local_tip:
             rc_commit = rcs[-1].sha or repo.tag_commit(rcs[-1].name)
             tip = str((facts.resume or {}).get("base") or facts.local_tip)
             facts.promotion_files = repo.changed_files(rc_commit, tip) if rc_commit else []
+            if rc_commit:
+                facts.promotion_content = promotion_content(
+                    repo, s.policy, rc_commit, tip, facts.promotion_files, version
+                )
     return facts
+
+
+def since_last(repo: GitRepo, tags: Any, version: Version, tip: str) -> tuple[str, int] | None:
+    """(the last tag of the release's line, commits on the branch since it), or None."""
+    line_tags = [*tags.finals_of_line(version.line), *tags.rcs_of(version.base)]
+    line_tags = [t for t in line_tags if t.sha and t.version is not None and t.version < version]
+    if not line_tags:
+        return None
+    last = max(line_tags, key=lambda t: t.version)
+    return last.name, repo.count_commits(last.sha, tip)
+
+
+def promotion_content(
+    repo: GitRepo, policy: Any, rc_commit: str, tip: str, changed: list[str], version: Version
+) -> list[str]:
+    """Version files whose content differs between the last RC and `tip` in more than the
+    version strings and pins this toolkit writes (both rendered with the final's version)."""
+    from pathlib import PurePosixPath
+
+    from release.core.plan import version_file_paths
+    from release.core.versionfiles import render_file
+
+    out = []
+    for path, pins in version_file_paths(policy):
+        if path not in changed:
+            continue
+        before, after = repo.show_file(rc_commit, path), repo.show_file(tip, path)
+        if before is None or after is None:
+            out.append(path)
+            continue
+        name = PurePosixPath(path).name
+        try:
+            same = render_file(name, before, version, pins) == render_file(
+                name, after, version, pins
+            )
+        except ReleaseError:
+            same = False
+        if not same:
+            out.append(path)
+    return out
 
 
 def version_file_problems(repo: GitRepo, policy: Any, rev: str) -> list[str]:
@@ -171,12 +327,25 @@ def _notes(s: Session, plan: Plan) -> Any:
 
 
 def prepare(
-    req: Request, path: str = ".", config: str | None = None, dry_run: bool = False
+    req: Request,
+    path: str = ".",
+    config: str | None = None,
+    dry_run: bool = False,
+    offline: bool = False,
 ) -> Prepared:
-    s = open_session(path, config)
+    s = open_session(path, config, fetch=not offline)
+    done = finished_release(s, req)
+    if done:
+        raise AlreadyReleased(done, "release.verify checks it against the world")
     facts = gather(s, req)
+    if facts.resume and not req.override:
+        reason = journaled_override(s.state.git_dir, facts.resume["version"], "window")
+        if reason:
+            req = dataclasses.replace(req, override=reason)
     plan = make_plan(s.state, s.policy, req, facts)
     plan.steps = release_steps(plan, s.policy)
+    if s.fetch_error:
+        plan.notes.append(f"could not fetch from {s.policy.remote}: {s.fetch_error}")
     journal = Journal.open(s.state.git_dir, plan.version.pep440())
     repo = GitRepo(s.root, s.policy.remote)
     world = World(
@@ -191,6 +360,7 @@ def prepare(
         dry_run=dry_run,
         branch=plan.branch,
         base_commit=plan.base,
+        clock=session_clock,
     )
     world.notes = _notes(s, plan)
     return Prepared(s, plan, world, journal)
@@ -214,6 +384,21 @@ def execute(
 
     if dry_run:
         return engine.run(plan.steps, world, None, dry_run=True, on_row=on_row)
+    if confirm is not None and not yes:
+        # Ask before the first change, local ones included: probe every step (nothing is
+        # written), list only those that will run, and leave nothing behind on a "no".
+        preview = engine.run(plan.steps, world, None, dry_run=True)
+        if preview.error is not None:  # a conflict or a failing probe: the run would stop there
+            for row in preview.rows:
+                if on_row:
+                    on_row(row)
+            preview.dry_run = False
+            return preview
+        pending = [
+            st for st, row in zip(plan.steps, preview.rows, strict=True) if row.status == "would"
+        ]
+        if pending and not confirm(pending):
+            raise Aborted("declined; nothing was changed", "re-run and answer y to release")
     existed = journal.path.exists()
     with Lock(p.session.state.git_dir, plan.version.pep440()):
         journal.data["release"] = {
@@ -223,7 +408,10 @@ def execute(
             "branch": plan.branch,
             "base": plan.base,
             "create_branch": plan.create_branch,
-            "owner": world.repo.config("user.email"),
+            "owner": plan.owner,
+            "owner_source": plan.owner_source,
+            **({"force": True} if plan.force else {}),
+            **({"reason": plan.reason} if plan.reason else {}),
             "gates": [{"gate": g.name, "status": g.status, "detail": g.reason} for g in plan.gates],
             **({"window": plan.window} if plan.window else {}),
         }
@@ -237,7 +425,7 @@ def execute(
             plan.steps,
             world,
             journal,
-            confirm=None if yes else confirm,
+            confirm=None,
             after_step=after_step,
             on_row=on_row,
         )
@@ -276,10 +464,11 @@ def release(
     show: Callable[[Prepared], None] | None = None,
     on_row: Callable[[engine.Row], None] | None = None,
     confirm: Callable[[list[Any]], bool] | None = None,
+    offline: bool = False,
 ) -> tuple[Prepared, engine.Report]:
     """The body of release.patch/minor/major/rc/final: prepare, show, gates, run. Never prints:
     `show` receives the prepared plan before the gates are enforced, `on_row` each step's row."""
-    p = prepare(req, path, config, dry_run=dry_run)
+    p = prepare(req, path, config, dry_run=dry_run, offline=offline)
     if show:
         show(p)
     p.plan.require_ready()

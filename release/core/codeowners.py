@@ -45,6 +45,11 @@ def _norm(identity: str) -> str:
     return who if ("@" in who and not who.startswith("@")) else who.lstrip("@")
 
 
+def same_identity(a: str, b: str) -> bool:
+    """`@Alice` and `alice` are one login; e-mails compare case-insensitively."""
+    return bool(_norm(a)) and _norm(a) == _norm(b)
+
+
 def is_owner(
     owners: Owners,
     identity: str,

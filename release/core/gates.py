@@ -147,7 +147,9 @@ def npm_version(version: Version, policy: Policy) -> Gate:
 
 
 def release_owner(facts: Any, policy: Policy) -> Gate:
-    """The release owner is listed in CODEOWNERS."""
+    """The release owner is listed in CODEOWNERS (as committed at the base commit)."""
+    if facts.owner_error:
+        return Gate("release owner", False, facts.owner_error)
     if facts.codeowners_text is None:
         if policy.require_codeowners:
             return Gate(
@@ -161,6 +163,13 @@ def release_owner(facts: Any, policy: Policy) -> Gate:
     ok, why = codeowners.is_owner(
         owners, facts.owner, allow_teams=policy.allow_teams, team_members=policy.teams
     )
+    if ok and facts.owner_for_other and not facts.owner_reason:
+        return Gate(
+            "release owner",
+            False,
+            f"{facts.owner} is listed, but is not you (git user.email); acting for another owner "
+            "needs --reason 'why' (journaled)",
+        )
     return Gate(
         "release owner",
         ok,
@@ -183,7 +192,7 @@ def testing_window(w: Window, now: int, override: str | None) -> Gate:
     if not w.is_open(now):
         return Gate("testing window", True, f"closed {utc(w.end)}")
     msg = (
-        f"window for {w.base} closes {utc(w.end)} ({w.rc1 or 'rc1'} from {utc(w.start)}, "
+        f"window for {w.base} closes {utc(w.end)} ({w.rc1 or 'rc1'} {w.source} {utc(w.start)}, "
         f"{w.kind} needs {w.days} days)"
     )
     if override:
@@ -191,9 +200,63 @@ def testing_window(w: Window, now: int, override: str | None) -> Gate:
     return Gate("testing window", False, msg + "; use --override 'reason' to release now")
 
 
-def promotion(changed: list[str], allowed: set[str], branch: str, last_rc: str | None) -> Gate:
-    """A final promotes its last RC: nothing but version files and the changelog changed since."""
-    extra = [f for f in changed if f not in allowed]
+def changes_since_last(since: tuple[str, int] | None, branch: str, allow_empty: bool) -> Gate:
+    """A patch or RC releases something: at least one commit since the last tag of its line."""
+    if since is None:
+        return Gate(
+            "changes since last release", True, "no earlier release on this line", skipped=True
+        )
+    tag, count = since
+    if count or allow_empty:
+        detail = f"{count} commit{'s' if count != 1 else ''} since {tag}"
+        return Gate(
+            "changes since last release", True, detail + (" (--allow-empty)" if not count else "")
+        )
+    return Gate(
+        "changes since last release",
+        False,
+        f"no commit on {branch} since {tag}: nothing to release "
+        "(pass --allow-empty if a release without changes is really needed)",
+    )
+
+
+def finals_on_branch(strays: list[str], branch: str, force: bool, reason: str | None) -> Gate:
+    """Every final of a line is on its release branch; a patch from a branch that lacks one would
+    drop that release's fixes."""
+    what = "; ".join(strays)
+    if force and reason and reason.strip():
+        return Gate("finals on the branch", True, f"{what}; --force: {reason.strip()}")
+    return Gate(
+        "finals on the branch",
+        False,
+        f"{what}: the next patch from {branch} would lack that release's changes "
+        "(merge the tagged commit into the branch, or pass --force --reason 'why')",
+    )
+
+
+def window_not_started(version: Version) -> Gate:
+    """rc1 was made here but never published: no community window has started."""
+    rc1 = version.base.with_rc(1)
+    return Gate(
+        "testing window",
+        False,
+        f"the window of {version.base} has not started: {rc1} is not published yet "
+        f"(finish it with release.resume {rc1}, or release.abort {rc1})",
+    )
+
+
+def promotion(
+    changed: list[str],
+    allowed: set[str],
+    branch: str,
+    last_rc: str | None,
+    content: list[str] | None = None,
+) -> Gate:
+    """A final promotes its last RC: nothing but the version strings and pins of the version
+    files, and the changelog, differ since (compared on content, not only file names)."""
+    extra = [f for f in changed if f not in allowed] + [
+        f"{f} (beyond the version)" for f in (content or [])
+    ]
     return Gate(
         "promotion is provable",
         not extra,

@@ -39,6 +39,8 @@ class Request:
     override: str | None = None  # window override reason (final)
     owner: str | None = None  # release owner identity (login or e-mail)
     force: bool = False  # patch on an unsupported / end-of-life line
+    force_reason: str | None = None  # why --force (journaled)
+    allow_empty: bool = False  # patch/rc with no commit since the last tag of its line
 
 
 @dataclass
@@ -57,6 +59,19 @@ class Facts:
     commit_sha: str | None = None  # --commit resolved
     commit_on_main: bool = True
     promotion_files: list[str] | None = None  # files changed since the last RC's commit (final)
+    promotion_content: list[str] = field(
+        default_factory=list
+    )  # version files that differ beyond the version
+    since_last: tuple[str, int] | None = (
+        None  # (last tag of the line, commits since it on the branch)
+    )
+    rc1_published: int | None = None  # when rc1 was published (its journal), for the window
+    rc1_unpublished: bool = False  # rc1's release is journaled here but not published yet
+    stray_finals: list[str] = field(default_factory=list)  # finals of the line not on its branch
+    owner_source: str = ""  # where the owner identity came from (--owner, GitHub login, git)
+    owner_error: str = ""  # the owner could not be established (one line)
+    owner_for_other: bool = False  # --owner names someone else than the git identity
+    owner_reason: str = ""  # why (--reason), required when owner_for_other
     resume: dict[str, Any] | None = (
         None  # an unfinished journal for this kind: {version, base, commit}
     )
@@ -81,7 +96,11 @@ class Plan:
     override: dict[str, str] | None = None
     window: dict[str, Any] | None = None
     last_rc: str | None = None  # final: tag of the RC being promoted
-    steps: list[Any] = field(default_factory=list)  # filled by release.flow (steps are adapters)
+    owner: str = ""  # the release owner the gate checked
+    owner_source: str = ""  # where that identity came from
+    force: bool = False  # --force given
+    reason: str = ""  # --reason (journaled): why --force, or why --owner acts for another
+    steps: list[Any] = field(default_factory=list)  # filled by steps.pipeline (steps are adapters)
 
     @property
     def failed(self) -> list[Gate]:
@@ -119,6 +138,10 @@ def target(
         return nxt.version, policy.branch_for(line), list(nxt.notes)
     if req.kind in ("minor", "major"):
         nxt = next_minor(tags) if req.kind == "minor" else next_major(tags)
+        if req.kind not in policy.rc_required and nxt.version.rc == 1:
+            # no release candidates for this type: cut the branch and release X.Y.0 itself
+            notes = [f"{req.kind} releases go without release candidates (rc_required)"]
+            return nxt.version.base, policy.branch_for(nxt.version.line), notes
         if nxt.version.rc and nxt.version.rc > 1:
             raise NotReady(
                 [
@@ -166,21 +189,31 @@ def make_plan(state: Any, policy: Policy, req: Request, facts: Facts) -> Plan:
     ]
     if req.kind == "patch":
         gates.append(g.supported_line(tags, policy, version.line, req.force))
+    if req.kind in ("patch", "rc") and not facts.resume:
+        gates.append(g.changes_since_last(facts.since_last, branch, req.allow_empty))
+    if req.kind == "patch" and facts.stray_finals:
+        gates.append(g.finals_on_branch(facts.stray_finals, branch, req.force, req.force_reason))
     plan_override = None
     window = None
     last_rc = None
     if req.kind == "final":
         rcs = tags.rcs_of(version)
         last_rc = rcs[-1].name if rcs else None
-        w = window_for(version, policy, tags)
-        if w is not None:
+        w = window_for(version, policy, tags, published=facts.rc1_published)
+        if facts.rc1_unpublished and facts.rc1_published is None:
+            gates.append(g.window_not_started(version))
+        elif w is not None:
             window = w.as_dict()
             gates.append(g.testing_window(w, facts.now, req.override))
             if req.override and w.is_open(facts.now):
                 plan_override = {"gate": "window", "reason": req.override, "who": facts.owner}
         gates.append(
             g.promotion(
-                facts.promotion_files or [], allowed_promotion_files(policy), branch, last_rc
+                facts.promotion_files or [],
+                allowed_promotion_files(policy),
+                branch,
+                last_rc,
+                facts.promotion_content,
             )
         )
 
@@ -196,6 +229,10 @@ def make_plan(state: Any, policy: Policy, req: Request, facts: Facts) -> Plan:
         override=plan_override,
         window=window,
         last_rc=last_rc,
+        owner=facts.owner,
+        owner_source=facts.owner_source,
+        force=req.force,
+        reason=req.force_reason or "",
     )
 
 

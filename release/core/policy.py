@@ -7,6 +7,7 @@ unknown keys and wrong types raise `ConfigError` naming the key, the value and w
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -310,6 +311,19 @@ def policy_from_table(table: dict[str, Any]) -> Policy:
 
 
 def _check_semantics(p: Policy) -> None:
+    # the remote and the branch names reach git's argv: nothing there may read as an option
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", p.remote):
+        raise ConfigError(
+            f"[tool.release].remote = {p.remote!r} is not a remote name",
+            "name a remote of this repository (`git remote` lists them), e.g. origin",
+        )
+    for key in ("main_branch", "branch_pattern", "tag_pattern"):
+        value = getattr(p, key)
+        if value.startswith("-") or any(c in value for c in " ~^:?*[\\") or ".." in value:
+            raise ConfigError(
+                f"[tool.release].{key} = {value!r} is not a valid git ref name",
+                "use letters, digits, '.', '-', '_' and '/'",
+            )
     if "{major}" not in p.branch_pattern or "{minor}" not in p.branch_pattern:
         raise ConfigError(
             f"[tool.release].branch_pattern = {p.branch_pattern!r} is not valid",

@@ -70,11 +70,14 @@ def lines_table(tags: TagSet, policy: Policy, branches: set[str]) -> list[dict[s
     return rows
 
 
-def open_rcs(tags: TagSet, policy: Policy, now: int) -> list[dict[str, Any]]:
+def open_rcs(
+    tags: TagSet, policy: Policy, now: int, published: dict[str, int | None] | None = None
+) -> list[dict[str, Any]]:
+    """Open RC lines with their testing window (from rc1's publication when `published` has it)."""
     out = []
     for base in tags.open_rc_bases():
         rcs = tags.rcs_of(base)
-        w = window_for(base, policy, tags)
+        w = window_for(base, policy, tags, published=(published or {}).get(str(base)))
         row: dict[str, Any] = {
             "version": str(base),
             "kind": window_kind(base),
@@ -93,7 +96,11 @@ def open_rcs(tags: TagSet, policy: Policy, now: int) -> list[dict[str, Any]]:
 
 
 def compute_status(
-    state: Any, policy: Policy, now: int, schedule: dict[str, Any] | None = None
+    state: Any,
+    policy: Policy,
+    now: int,
+    schedule: dict[str, Any] | None = None,
+    published: dict[str, int | None] | None = None,
 ) -> dict[str, Any]:
     """Everything `release.status` shows, as one JSON-able object."""
     tags: TagSet = state.tagset
@@ -117,7 +124,7 @@ def compute_status(
         "lines": lines_table(tags, policy, branches),
         "supported_lines": supported_lines(tags, policy),
         "release_branches": release_branches,
-        "open_rcs": open_rcs(tags, policy, now),
+        "open_rcs": open_rcs(tags, policy, now, published),
         "strays": [{"tag": t.name, "reason": t.reason} for t in tags.strays],
         "anomalies": [{"tag": a.tag, "reason": a.reason} for a in tags.anomalies],
         "schedule": schedule or {},

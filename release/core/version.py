@@ -160,6 +160,14 @@ def parse_line(text: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
+def line_arg(text: str) -> tuple[int, int]:
+    """A `--line` argument: exactly `X.Y` (`9.0.1` or `1.2.3.4` are refused, never re-read)."""
+    m = re.fullmatch(r"(0|[1-9]\d*)\.(0|[1-9]\d*)", text.strip())
+    if not m:
+        raise VersionError(f"--line {text!r} is not a release line", "use X.Y, e.g. --line 0.4")
+    return int(m.group(1)), int(m.group(2))
+
+
 def line_str(line: tuple[int, int]) -> str:
     return f"{line[0]}.{line[1]}"
 

@@ -1,10 +1,12 @@
 """The community testing window, pure: from the first release candidate to the earliest final.
 
-One function, `window_for`, is the rule; the plan's window gate, `release.status`, the
-announcement texts and the tag step's record all ask it. The window of `X.Y.0` starts at its
-rc1 (the earliest dated RC when rc1's tag is missing; `now` when rc1 is being released) and lasts
-`windows.minor` days (7) or, for `X.0.0`, `windows.major` days (14), with `windows.major_advised`
-(21) shown as the advised end of a major's window.
+One function, `window_for`, is the rule; the plan's window gate, `release.status` and the
+announcement texts all ask it. The window of `X.Y.0` starts when its rc1 was *published* (the
+journal records the first irreversible step that made it public). An rc1 without that record
+(a hand-made tag, older history) counts from its tag date, or the earliest of the tag date and
+another known publication date (the GitHub pre-release), and says which; `now` when rc1 is being
+released. It lasts `windows.minor` days (7) or, for `X.0.0`, `windows.major` days (14), with
+`windows.major_advised` (21) shown as the advised end of a major's window.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def utc_date(ts: int) -> str:
 @dataclass(frozen=True)
 class Window:
     """The window of one version: `start` (unix seconds) + `days`; `source` says where the start
-    came from ("rc1 tag", "earliest RC tag", "now")."""
+    came from: "published", "tagged", "GitHub pre-release", "now")."""
 
     base: Version
     kind: str
@@ -81,11 +83,19 @@ class Window:
 
 
 def window_for(
-    version: Version, policy: Policy, tags: TagSet, now: int | None = None
+    version: Version,
+    policy: Policy,
+    tags: TagSet,
+    now: int | None = None,
+    *,
+    published: int | None = None,
+    other_dates: dict[str, int] | None = None,
 ) -> Window | None:
     """The testing window of `version`'s base (`X.Y.0`), or None when no RC of it is known.
 
-    `now` is the start when no RC of the base is tagged yet (rc1 is being released now)."""
+    `published`: when rc1 was published (from its journal), the start when known. Otherwise
+    the earliest of the rc1 tag date and `other_dates` (source -> time, e.g. the GitHub
+    pre-release). `now` is the start when no RC of the base is known (rc1 being released)."""
     base = version.base
     kind = window_kind(base)
     days = policy.window_days(kind)
@@ -96,20 +106,26 @@ def window_for(
     )
     dated = [t for t in tags.rcs_of(base) if t.date]
     rc1 = next((t for t in dated if t.version is not None and t.version.rc == 1), None)
-    if rc1 is not None:
-        return Window(base, kind, rc1.name, days, rc1.date, "rc1 tag", advised)
+    rc1_name = rc1.name if rc1 is not None else base.with_rc(1).tag(policy.tag_pattern)
+    if published:
+        return Window(base, kind, rc1_name, days, published, "published", advised)
+    starts = {"tagged": rc1.date} if rc1 is not None else {}
+    starts.update({k: v for k, v in (other_dates or {}).items() if v})
+    if starts:
+        source = min(starts, key=lambda k: starts[k])
+        return Window(base, kind, rc1_name, days, starts[source], source, advised)
     if dated:
         first = min(dated, key=lambda t: t.date)
-        return Window(
-            base, kind, first.name, days, first.date, "earliest RC tag (rc1 has no tag)", advised
-        )
+        return Window(base, kind, first.name, days, first.date, "tagged (rc1 has no tag)", advised)
     if now is not None:
         return Window(base, kind, "", days, now, "now", advised)
     return None
 
 
-def rc_window(version: Version, policy: Policy, tags: TagSet, now: int) -> Window | None:
-    """The window an RC's messages state; None for a final."""
+def rc_window(
+    version: Version, policy: Policy, tags: TagSet, now: int, published: int | None = None
+) -> Window | None:
+    """The window an RC's messages state (from rc1's publication when known); None for a final."""
     if not version.is_rc:
         return None
-    return window_for(version, policy, tags, now)
+    return window_for(version, policy, tags, now, published=published)

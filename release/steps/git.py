@@ -56,6 +56,7 @@ class CommitStep(BaseStep):
     """Write the version files and CHANGELOG.md for the release and commit them on the branch."""
 
     name = "git:commit"
+    verify_when_done = True  # a final's promotion proof is checked again on every run
 
     def __init__(self, branch: str, promote_from: str | None = None) -> None:
         self.branch = branch

@@ -125,7 +125,9 @@ class ReleaseThread(NotifyStep):
 
     def message(self, world: World) -> tuple[Message, str]:
         url = release_url(self.policy, self.tag)
-        window = testing_window(self.version, self.policy, world.tagset, world.now)
+        window = testing_window(
+            self.version, self.policy, world.tagset, world.now, rc1_published(world)
+        )
         text = thread_text(
             self.version, self.policy, project_name(self.policy, world.root.name), url, window
         )
@@ -152,7 +154,9 @@ class Announcement(NotifyStep):
     def message(self, world: World) -> tuple[Message, str]:
         project = project_name(self.policy, world.root.name)
         url = release_url(self.policy, self.tag)
-        window = testing_window(self.version, self.policy, world.tagset, world.now)
+        window = testing_window(
+            self.version, self.policy, world.tagset, world.now, rc1_published(world)
+        )
         body = ""
         make = getattr(world.notes, "announcement", None)
         if callable(make):
@@ -210,3 +214,12 @@ def _earlier_thread(world: World, version: Version, step: str) -> str:
         if facts.get("posted") and facts.get("thread_id"):
             found.append((other, str(facts["thread_id"])))
     return min(found)[1] if found else ""
+
+
+def rc1_published(world: World) -> int | None:
+    """When rc1 of this version's line was published, from rc1's journal (this one for rc1)."""
+    rc1 = world.version.base.with_rc(1).pep440()
+    if world.version.pep440() == rc1:
+        at = (world.journal.data.get("published") or {}).get("at")
+        return int(at) if isinstance(at, (int, float)) else None
+    return Journal.published_at(world.journal.path.parent.parent, rc1)

@@ -8,24 +8,40 @@ from typing import Any
 
 from invoke import task
 
-from release.errors import Aborted
+from release.errors import Aborted, AlreadyReleased
 from release.tasks import ui
 
 COMMON = {
     "dry_run": "same plan and probes, nothing changed ('would ...')",
-    "yes": "do not ask before the first irreversible step",
-    "owner": "release owner (GitHub login or e-mail in CODEOWNERS); default: git user.email",
+    "yes": "do not ask before the first change",
+    "owner": "release owner listed in CODEOWNERS; default: the GitHub identity of the run "
+    "(with github_repo), else git user.email",
+    "reason": "why (journaled): acting with --owner for someone else, or --force",
+    "offline": "do not fetch tags and branches from the remote first",
     "path": "repository path (default: .)",
     "config": "pyproject.toml holding [tool.release]",
 }
 
 
 def _request(kind: str, **kw: Any):
+    """The Request of a release task; empty or malformed arguments are refused here."""
     from release.core.plan import Request
-    from release.core.version import parse_line
+    from release.core.version import line_arg
+    from release.errors import ConfigError
 
     line = kw.pop("line", None)
-    return Request(kind=kind, line=parse_line(line) if line else None, **kw)
+    for flag, hint in (
+        ("override", "say why the window is cut short, e.g. --override 'CVE-2026-1234 fix'"),
+        ("owner", "pass a GitHub login or e-mail listed in CODEOWNERS, or leave --owner out"),
+        ("force_reason", "say why, e.g. --reason 'v0.2.13 was tagged from a hotfix branch'"),
+    ):
+        value = kw.get(flag)
+        if value is not None:
+            if not str(value).strip():
+                shown = "--reason" if flag == "force_reason" else f"--{flag}"
+                raise ConfigError(f"{shown} is empty", hint)
+            kw[flag] = str(value).strip()
+    return Request(kind=kind, line=line_arg(line) if line is not None else None, **kw)
 
 
 def _run(
@@ -39,8 +55,10 @@ def _run(
         if dry_run and not p.plan.failed:
             ui.say("Dry run: same plan, same probes; nothing is changed.")
 
+    offline = bool(kw.pop("offline", False))
     p, report = release(
         _request(kind, **kw),
+        offline=offline,
         path=path or ".",
         config=config,
         dry_run=dry_run,
@@ -109,18 +127,27 @@ def summary(report: Any, plan: Any) -> None:
         ui.say(f"{plan.tag} stopped: {parts}")
 
 
+class _Named:
+    """A prompt item that is not a step."""
+
+    irreversible = False
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
 def confirm_factory(yes: bool) -> Any:
     if yes or os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         return None
 
     def confirm(pending: list[Any]) -> bool:
-        names = ", ".join(s.name for s in pending)
+        names = ", ".join(s.name + (" (public)" if s.irreversible else "") for s in pending)
         if not sys.stdin or not sys.stdin.isatty():
             raise Aborted(
                 f"confirmation needed before {pending[0].name} and stdin is not a terminal",
                 "pass --yes to proceed without a prompt",
             )
-        answer = input(f"Next are irreversible steps ({names}). Proceed? [y/N] ")
+        answer = input(f"These steps will run: {names}. Proceed? [y/N] ")
         return answer.strip().lower() in ("y", "yes")
 
     return confirm
@@ -134,32 +161,123 @@ def register(collection, edge) -> None:
             **COMMON,
             "line": "release line X.Y when not on its branch",
             "force": "allow a patch of an unsupported or end-of-life line",
+            "allow_empty": "release even with no commit since the last tag of the line",
         }
     )
     @edge
     def patch(
-        c, line=None, owner=None, force=False, dry_run=False, yes=False, path=None, config=None
+        c,
+        line=None,
+        owner=None,
+        force=False,
+        reason=None,
+        allow_empty=False,
+        offline=False,
+        dry_run=False,
+        yes=False,
+        path=None,
+        config=None,
     ):
         """Release the next patch X.Y.Z+1 of a release line (from release-X.Y.x)."""
-        _run("patch", dry_run, yes, path, config, line=line, owner=owner, force=force)
+        _run(
+            "patch",
+            dry_run,
+            yes,
+            path,
+            config,
+            line=line,
+            owner=owner,
+            force=force,
+            force_reason=reason,
+            allow_empty=allow_empty,
+            offline=offline,
+        )
 
     @task(help={**COMMON, "commit": "cut from this commit on main instead of main's tip"})
     @edge
-    def minor(c, commit=None, owner=None, dry_run=False, yes=False, path=None, config=None):
+    def minor(
+        c,
+        commit=None,
+        owner=None,
+        reason=None,
+        offline=False,
+        dry_run=False,
+        yes=False,
+        path=None,
+        config=None,
+    ):
         """Cut release-X.Y.x from main and publish X.Y.0rc1 (starts the community window)."""
-        _run("minor", dry_run, yes, path, config, commit=commit, owner=owner)
+        _run(
+            "minor",
+            dry_run,
+            yes,
+            path,
+            config,
+            commit=commit,
+            owner=owner,
+            force_reason=reason,
+            offline=offline,
+        )
 
     @task(help={**COMMON, "commit": "cut from this commit on main instead of main's tip"})
     @edge
-    def major(c, commit=None, owner=None, dry_run=False, yes=False, path=None, config=None):
+    def major(
+        c,
+        commit=None,
+        owner=None,
+        reason=None,
+        offline=False,
+        dry_run=False,
+        yes=False,
+        path=None,
+        config=None,
+    ):
         """Cut release-X.0.x from main and publish X.0.0rc1 (starts the community window)."""
-        _run("major", dry_run, yes, path, config, commit=commit, owner=owner)
+        _run(
+            "major",
+            dry_run,
+            yes,
+            path,
+            config,
+            commit=commit,
+            owner=owner,
+            force_reason=reason,
+            offline=offline,
+        )
 
-    @task(help={**COMMON, "line": "release line X.Y when not on its branch"})
+    @task(
+        help={
+            **COMMON,
+            "line": "release line X.Y when not on its branch",
+            "allow_empty": "release even with no commit since the last RC",
+        }
+    )
     @edge
-    def rc(c, line=None, owner=None, dry_run=False, yes=False, path=None, config=None):
+    def rc(
+        c,
+        line=None,
+        owner=None,
+        reason=None,
+        allow_empty=False,
+        offline=False,
+        dry_run=False,
+        yes=False,
+        path=None,
+        config=None,
+    ):
         """Publish the next release candidate of the open line (after backports)."""
-        _run("rc", dry_run, yes, path, config, line=line, owner=owner)
+        _run(
+            "rc",
+            dry_run,
+            yes,
+            path,
+            config,
+            line=line,
+            owner=owner,
+            force_reason=reason,
+            allow_empty=allow_empty,
+            offline=offline,
+        )
 
     @task(
         help={
@@ -170,10 +288,30 @@ def register(collection, edge) -> None:
     )
     @edge
     def final(
-        c, line=None, override=None, owner=None, dry_run=False, yes=False, path=None, config=None
+        c,
+        line=None,
+        override=None,
+        owner=None,
+        reason=None,
+        offline=False,
+        dry_run=False,
+        yes=False,
+        path=None,
+        config=None,
     ):
         """Promote the last release candidate to the final X.Y.0."""
-        _run("final", dry_run, yes, path, config, line=line, owner=owner, override=override)
+        _run(
+            "final",
+            dry_run,
+            yes,
+            path,
+            config,
+            line=line,
+            owner=owner,
+            override=override,
+            force_reason=reason,
+            offline=offline,
+        )
 
     @task(
         name="plan",
@@ -184,6 +322,9 @@ def register(collection, edge) -> None:
             "override": "final: window override",
             "owner": COMMON["owner"],
             "force": "patch of an unsupported line",
+            "reason": "why --force",
+            "allow_empty": "patch/rc: no commit since the last tag of the line",
+            "offline": COMMON["offline"],
             "path": COMMON["path"],
             "config": COMMON["config"],
         },
@@ -197,14 +338,26 @@ def register(collection, edge) -> None:
         override=None,
         owner=None,
         force=False,
+        reason=None,
+        allow_empty=False,
+        offline=False,
         path=None,
         config=None,
     ):
         """Show the plan of a release as tables (gates and steps); nothing is done."""
         from release.commands.release import prepare
 
-        req = _request(kind, commit=commit, override=override, owner=owner, force=force, line=line)
-        prepared = prepare(req, path or ".", config, dry_run=True)
+        req = _request(
+            kind,
+            commit=commit,
+            override=override,
+            owner=owner,
+            force=force,
+            force_reason=reason,
+            allow_empty=allow_empty,
+            line=line,
+        )
+        prepared = prepare(req, path or ".", config, dry_run=True, offline=offline)
         show_plan(prepared)
         prepared.plan.require_ready()
 
@@ -230,13 +383,34 @@ def register(collection, edge) -> None:
         if not meta:
             raise ReleaseError(f"no journal for {version}", "release.journals lists the known ones")
         if j.data.get("complete"):
-            raise ReleaseError(
-                f"{version} is complete", "release.verify checks it against the world"
+            raise AlreadyReleased(
+                f"{meta.get('tag', version)} is already released (complete journal)",
+                "release.verify checks it against the world",
             )
         line = None
         if meta["kind"] in ("patch", "rc", "final"):
             line = ".".join(version.split(".")[:2])
         _run(meta["kind"], False, yes, path, config, line=line)
+
+    @task(
+        help={
+            "version": "the unfinished release to abandon, e.g. 0.5.0rc1",
+            "yes": "do not ask before removing",
+            "path": COMMON["path"],
+            "config": COMMON["config"],
+        }
+    )
+    @edge
+    def abort(c, version, yes=False, path=None, config=None):
+        """Abandon an unfinished release while nothing of it is public (removes its tag, branch
+        or release commit, worktree and journal)."""
+        from release.commands.abort import abort as abort_release
+
+        ask = None if yes else confirm_factory(False)
+        if ask is not None and not ask([_Named(f"remove the local effects of {version}")]):
+            raise Aborted("declined; nothing was removed", "re-run and answer y")
+        for line in abort_release(version, path or ".", config):
+            ui.say(line)
 
     @task(help={"path": COMMON["path"]})
     @edge
@@ -300,5 +474,5 @@ def register(collection, edge) -> None:
         for o in j.data.get("overrides", []):
             ui.say(f"override {o['gate']} by {o.get('who') or '?'} at {o['when']}: {o['reason']}")
 
-    for t in (patch, minor, major, rc, final, plan_, resume, journal, journals):
+    for t in (patch, minor, major, rc, final, plan_, resume, abort, journal, journals):
         ns.add_task(t)

@@ -115,6 +115,10 @@ def print_status(d: dict[str, Any]) -> None:
         )
     odd = [(s["tag"], "stray: " + s["reason"]) for s in d["strays"]]
     odd += [(a["tag"], "ignored: " + a["reason"]) for a in d["anomalies"]]
+    odd += [
+        (f["tag"], f"final not on {f['branch']} ({f['commit'][:12]}): its next patch would lack it")
+        for f in d.get("off_branch_finals", [])
+    ]
     if odd:
         ui.table(f"Tags that do not steer versions ({len(odd)})", ["tag", "why"], odd[:50])
         if len(odd) > 50:

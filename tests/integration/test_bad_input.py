@@ -130,7 +130,7 @@ CASES = [
     Case(
         "line-with-shell-metachars",
         ["release.rc", "--line", "$(touch pwned);0.1"],
-        "no release candidate",
+        "is not a release line",
     ),
     Case("journal-unknown-version", ["release.journal", "9.9.9"], "no journal for 9.9.9"),
     Case("resume-unknown-version", ["release.resume", "0.7.0"], "no journal for 0.7.0"),
@@ -155,7 +155,7 @@ CASES = [
     # tags
     Case(
         "tag-on-origin-elsewhere",
-        ["release.minor", "--yes"],
+        ["release.minor", "--yes", "--offline"],
         "v0.1.0rc1 already exists on origin",
         tag_on_origin_elsewhere,
     ),
@@ -198,7 +198,11 @@ CASES = [
         "minor-twice",
         ["release.minor", "--yes"],
         "use release.rc",
-        lambda sb: sb.run("release.minor", "--yes", check=True),
+        lambda sb: (
+            sb.run("release.minor", "--yes", check=True),
+            sb.wd.commit("feat: after the cut"),
+            sb.wd.git("push", "-q", "origin", "main"),
+        ),
     ),
     Case("rc-on-final-line", ["release.rc", "--yes"], "line 0.1 is already final", released_line),
     Case(

@@ -97,7 +97,7 @@ def test_the_cycle_exits_0_and_shows_plans_backport_override_and_verify(demo):
     # the final is refused without the override, and the override is shown and journaled
     assert "use --override 'reason' to release now" in out and "(refused, as expected)" in out
     assert "override: window - demo: the window is simulated" in out
-    assert "override window by owner@example.com" in out
+    assert "override window by release-bot" in out  # the GitHub identity of the run
     assert "opened PR #" in out  # the backport went through the GitHub stand-in
     assert "ghp_" not in out  # the stand-in's token is never printed
 

@@ -125,6 +125,7 @@ def test_no_task_shows_or_stores_a_secret(full_stack, tmp_path):
     task("release.checklist", "--version", "0.1.0rc1", "--json")
     task("release.verify", "--version", "0.1.0rc1", "--json")
     task("release.resume", "--version", "0.1.0rc1", "--yes", ok=None)
+    task("release.abort", "--version", "0.1.0rc1", "--yes", ok=False)  # public: refused
     task(
         "release.final",
         "--dry-run",
@@ -172,12 +173,13 @@ def test_no_task_shows_or_stores_a_secret(full_stack, tmp_path):
     # the next RC with a wrong index password: fails at the upload, says so in one line
     sb.wd.git("checkout", "-q", "release-0.1.x")
     sb.wd.git("pull", "-q", "--ff-only", "origin", "release-0.1.x")
-    rc = task("release.rc", "--yes", env={"TWINE_PASSWORD": WRONG_TWINE}, ok=False)
+    # (the backport PR is not merged here: --allow-empty releases the line as it is)
+    rc = task("release.rc", "--yes", "--allow-empty", env={"TWINE_PASSWORD": WRONG_TWINE}, ok=False)
     names = sb.names
     assert f"publish:{names.client}" in rc.stdout and "upload to" in rc.stderr, (
         rc.stdout[-1500:] + rc.stderr
     )
-    task("release.rc", "--yes")  # resumed with the right password
+    task("release.rc", "--yes")  # resumed with the right password (a resume needs no flag)
     task("changelog.update", "--version", "0.2.0", ok=None)
 
     exercised = {r[0].split()[0] for r in runs}

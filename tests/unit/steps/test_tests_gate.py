@@ -222,3 +222,21 @@ def test_checks_evidence_honours_required_checks(tmp_path):
     ]
     w.service = lambda name, factory: gh
     assert TestGate(pol, Version.parse("0.4.1"), "patch").probe(w).done
+
+
+def test_checks_evidence_of_a_resumed_release_asks_about_the_pushed_base(tmp_path):
+    """After a kill, the release commit exists only here: CI can never report on it. The gate
+    asks about the base commit (which CI saw) and reuses what it journaled."""
+    pol = replace(Policy(), tests=policy_mod.Tests(evidence="checks"))
+    w = world(tmp_path, policy=pol, release_commit="r" * 40)
+    gh = FakeGitHub()
+    gh.checks.append({"name": "nox -t patch", "state": "success", "url": "http://ci/2"})
+    w.services = {"github": gh}
+    w.service = lambda name, factory: w.services[name]
+    step = TestGate(pol, Version.parse("0.4.1"), "patch")
+    seen = step.probe(w)
+    assert seen.done and gh.asked == ["b" * 40]  # the base, never the local release commit
+    w.journal.record(step.name, "verified", seen.facts, seen.detail)
+    gh.checks.clear()  # CI history is gone: the journaled evidence still counts
+    again = step.probe(w)
+    assert again.done and "(recorded)" in again.detail and gh.asked == ["b" * 40]
