@@ -32,6 +32,45 @@ def _scrub(value: Any) -> Any:
     return value
 
 
+class BadJournal(ReleaseError):
+    """A journal file that is not a release journal."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(
+            f"journal {path} is {why}" if why.startswith("not") else f"journal {path}: {why}",
+            f"move it aside (mv {path} {path}.bad) and re-run: the steps probe the world again, "
+            "and a tag that is not on the remote yet is resumed, never skipped",
+        )
+
+
+# The shape of a journal: top-level keys and the type each must have when present.
+SHAPE: dict[str, type | tuple[type, ...]] = {
+    "steps": dict,
+    "overrides": list,
+    "evidence": dict,
+    "checklist": dict,
+    "runs": list,
+    "release": dict,
+    "plan": list,
+    "complete": bool,
+    "published": dict,
+    "public_attempts": list,
+}
+
+
+def shape_problem(data: object) -> str:
+    """'' when `data` has the shape of a journal, else what is wrong (pure)."""
+    if not isinstance(data, dict):
+        return f"not a release journal (a JSON {type(data).__name__}, not an object)"
+    for key, want in SHAPE.items():
+        if key in data and not isinstance(data[key], want):
+            return f"not a release journal ({key!r} is a {type(data[key]).__name__})"
+    for name, entry in (data.get("steps") or {}).items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("facts", {}), dict):
+            return f"not a release journal (step {name!r} is not a record)"
+    return ""
+
+
 class Journal:
     """One release's record. `steps[name]` = {status, started, finished, facts, attempts}."""
 
@@ -51,17 +90,31 @@ class Journal:
 
     @classmethod
     def open(cls, git_dir: Path, version: str) -> Journal:
+        """The journal of `version`; a file that is not one (bytes that are not UTF-8, not JSON,
+        JSON of another shape) is one ReleaseError that names it."""
         path = cls.dir_for(git_dir) / f"{version}.json"
-        if path.exists():
+        if not path.exists():
+            return cls(path, None)
+        try:
+            data = json.loads(path.read_bytes().decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise BadJournal(path, f"not valid UTF-8 JSON ({type(exc).__name__})") from None
+        problem = shape_problem(data)
+        if problem:
+            raise BadJournal(path, problem)
+        return cls(path, data)
+
+    @classmethod
+    def scan(cls, git_dir: Path) -> list[tuple[str, Journal | None]]:
+        """Every journal as (version, journal), None for one that cannot be read: a bad journal
+        of another version never blocks this release (only its own)."""
+        out: list[tuple[str, Journal | None]] = []
+        for version in cls.list_versions(git_dir):
             try:
-                data = json.loads(path.read_text())
-            except json.JSONDecodeError:
-                raise ReleaseError(
-                    f"journal {path} is not valid JSON",
-                    "move it aside; probes will rebuild what the world shows",
-                ) from None
-            return cls(path, data)
-        return cls(path, None)
+                out.append((version, cls.open(git_dir, version)))
+            except ReleaseError:
+                out.append((version, None))
+        return out
 
     @classmethod
     def published_at(cls, git_dir: Path, version: str) -> int | None:

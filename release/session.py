@@ -50,7 +50,15 @@ def open_session(
     if fetch:
         from release.adapters.git import GitRepo
 
-        fetch_error = GitRepo(root, policy.remote).fetch_for_plan()
+        repo = GitRepo(root, policy.remote)
+        remotes = repo.remotes()
+        if policy.remote not in remotes:
+            raise ConfigError(
+                f"[tool.release].remote = {policy.remote!r} is not a remote of this repository "
+                f"(git remote lists: {', '.join(remotes) or 'none'})",
+                "name one of them, or add it with git remote add",
+            )
+        fetch_error = repo.fetch_for_plan()
     state = read_state(root, remote=policy.remote, tag_prefix=policy.tag_prefix)
     if fetch and state.shallow:
         raise ConfigError(

@@ -59,8 +59,9 @@ class World:
 
     @property
     def work_dir(self) -> Path:
-        """Per-version scratch space under .git/release/ (builds, exports); never committed."""
-        return Journal.dir_for(self.repo.root / ".git") / "work" / self.version.pep440()
+        """Per-version scratch space beside the journal (the common git dir, so every worktree of
+        the repository shares it): builds, exports; never committed."""
+        return self.journal.path.parent / "work" / self.version.pep440()
 
     def service(self, name: str, factory: Callable[[], Any]) -> Any:
         if name not in self.services:

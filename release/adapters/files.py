@@ -6,7 +6,7 @@ version files and CHANGELOG.md. What to write is decided by the pure core (`core
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from release.core.notes import Notes, insert_section
@@ -43,8 +43,17 @@ def load_policy(pyproject: str | Path, *, check_paths: bool = True) -> Policy:
     policy = policy_from_table(table)
     if check_paths:
         root = path.parent
+        contained(root, policy.changelog, "[tool.release].changelog")
+        for vf in policy.version_files:
+            contained(root, vf, "[tool.release].version_files entry")
         for pkg in policy.packages:
-            pkg_dir = root / pkg.path
+            pkg_dir = contained(root, pkg.path, f"package {pkg.name!r}: path")
+            for vf in pkg.version_files:
+                contained(pkg_dir, vf, f"package {pkg.name!r}: version file")
+            if pkg.kind == "docker":  # both relative to the package path
+                for label, rel in (("context", pkg.context), ("dockerfile", pkg.dockerfile)):
+                    where = str(PurePosixPath(pkg.path) / rel)
+                    contained(root, where, f"package {pkg.name!r}: {label}")
             if not pkg_dir.is_dir():
                 raise ConfigError(
                     f"package {pkg.name!r}: path {pkg.path!r} does not exist",
@@ -57,6 +66,18 @@ def load_policy(pyproject: str | Path, *, check_paths: bool = True) -> Policy:
                         "fix [tool.release].packages version_files",
                     )
     return policy
+
+
+def contained(root: Path, rel: str, what: str) -> Path:
+    """`root / rel`, refused when it resolves (symlinks followed) outside `root`."""
+    base = Path(root).resolve()
+    target = (base / rel).resolve()
+    if target != base and base not in target.parents:
+        raise ConfigError(
+            f"{what} {rel!r} resolves to {target}, outside the repository",
+            "point it at a file inside the repository (a symlink out of it is not followed)",
+        )
+    return base / rel
 
 
 # ---- version files ------------------------------------------------------------------------------

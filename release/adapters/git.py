@@ -32,7 +32,7 @@ class RepoState:
     """A snapshot of everything the release rules read from git."""
 
     root: Path
-    git_dir: Path
+    git_dir: Path  # the common git directory, shared by every worktree: journals live here
     branch: str | None  # None when detached
     head: str  # sha, "" in a repository without commits
     dirty: list[str] = field(default_factory=list)  # porcelain lines
@@ -153,7 +153,7 @@ def read_state(
     ).stdout
     state = RepoState(
         root=root,
-        git_dir=Path(git_dir_s),
+        git_dir=common.resolve() if common_s else Path(git_dir_s),
         branch=branch,
         head=head,
         remote=remote,
@@ -316,6 +316,24 @@ class GitRepo:
                 shutil.rmtree(path, ignore_errors=True)
             self.gp.git.worktree("prune")
 
+    def remotes(self) -> list[str]:
+        return self.git("remote").stdout.split()
+
+    def worktree_of(self, branch: str) -> Path | None:
+        """The other worktree that has `branch` checked out (None: none, or only this one)."""
+        out = self.git("worktree", "list", "--porcelain").stdout
+        here = self.root.resolve()
+        for block in out.split("\n\n"):
+            fields = dict(line.split(" ", 1) for line in block.splitlines() if " " in line)
+            path = Path(fields.get("worktree", ""))
+            if fields.get("branch") == f"refs/heads/{branch}" and path.resolve() != here:
+                return path
+        return None
+
+    def is_clean(self) -> bool:
+        """No change to a tracked file in this checkout (untracked files do not count)."""
+        return not self.git("status", "--porcelain", "--untracked-files=no").stdout.strip()
+
     def delete_tag(self, name: str) -> None:
         with _door():
             self.gp.delete_tag(self.gp.tags[name])
@@ -365,12 +383,25 @@ class GitRepo:
                 *refspecs,
             )
         except CommandError as exc:
-            detail = (exc.stderr or exc.stdout).strip().splitlines()
+            detail = f"{exc.stdout}\n{exc.stderr}".strip().splitlines()
             reason = next(
                 (ln for ln in detail if "rejected" in ln or "remote:" in ln or "error" in ln),
                 exc.message,
             )
+            behind = any(
+                k in " ".join(detail) for k in ("non-fast-forward", "fetch first", "stale info")
+            )
+            branches = [
+                r.split(":")[-1].removeprefix("refs/heads/") for r in refspecs if "heads/" in r
+            ]
+            hint = (
+                f"{self.remote} has commits this clone does not ({', '.join(branches) or 'the branch'} "
+                f"moved on there): git pull --rebase {self.remote} {branches[0] if branches else ''}"
+                ", then re-run the same command"
+                if behind
+                else "fix the cause on the remote and re-run the same command to resume"
+            )
             raise GitError(
                 f"push of {' '.join(refspecs)} to {self.remote} was refused: {reason.strip()}",
-                "fix the cause on the remote and re-run the same command to resume",
+                hint.replace("  ", " "),
             ) from None

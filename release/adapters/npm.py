@@ -10,14 +10,25 @@ the variable itself, so the token is in no file, argv or log.
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
+import tempfile
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from release.adapters.runner import CommandError, Result, redact, register_secret, run
+from release.adapters.runner import (
+    CommandError,
+    CommandTimeout,
+    Result,
+    network_timeout,
+    redact,
+    register_secret,
+    run,
+)
 from release.core.latest import moved_on
 from release.core.version import Version, from_npm
 from release.errors import ReleaseError, RemoteError
@@ -28,6 +39,13 @@ QUIET = {
     "npm_config_fund": "false",
     "npm_config_audit": "false",
     "npm_config_loglevel": "warn",
+    # npm keeps a debug log of every run under ~/.npm/_logs with whatever a registry echoed back
+    # (a token included): keep none
+    "npm_config_logs_max": "0",
+    # a dead registry fails within the network timeout instead of minutes of silent retries
+    "npm_config_fetch_retries": "1",
+    "npm_config_fetch_retry_mintimeout": "1000",
+    "npm_config_fetch_retry_maxtimeout": "5000",
 }
 
 
@@ -60,6 +78,14 @@ class Npm:
     ) -> None:
         self.registry = registry if registry.endswith("/") else registry + "/"
         self.env: dict[str, str] = {**QUIET, **dict(env or {})}
+        seconds = network_timeout(self.env)
+        self.timeout = seconds
+        self.env.setdefault("npm_config_fetch_timeout", str(int(seconds * 1000)))
+        # reads never come from npm's cache: a registry that is down is "unreachable", never an
+        # old answer that looks fine
+        self._cache = tempfile.mkdtemp(prefix="release-npm-cache-")
+        atexit.register(shutil.rmtree, self._cache, True)
+        self.env["npm_config_cache"] = self._cache
         token_var = next((k for k in TOKEN_ENV if self.env.get(k)), None)
         if token_var:
             register_secret(self.env[token_var])
@@ -77,7 +103,19 @@ class Npm:
         return path
 
     def _npm(self, *args: str, cwd: Path | None = None, check: bool = True) -> Result:
-        return run(["npm", *args, "--registry", self.registry], cwd=cwd, env=self.env, check=check)
+        try:
+            return run(
+                ["npm", *args, "--registry", self.registry],
+                cwd=cwd,
+                env=self.env,
+                check=check,
+                timeout=self.timeout,
+            )
+        except CommandTimeout:
+            raise RemoteError(
+                f"the npm registry {redact(self.registry)} did not answer within {self.timeout:g}s",
+                "check that it is up; RELEASE_NETWORK_TIMEOUT sets the limit",
+            ) from None
 
     # ---- reads -----------------------------------------------------------------------------
     def pack(self, pkg_dir: Path, dest: Path) -> Packed:

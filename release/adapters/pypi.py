@@ -485,8 +485,7 @@ def upload(
 ) -> None:
     """twine upload of `files`; credentials only through the environment."""
     env = dict(env or {})
-    for key in CREDENTIAL_ENV:
-        register_secret(env.get(key))
+    register_secret(env.get("TWINE_PASSWORD"))  # the username is a name, not a secret
     argv = [
         python,
         "-m",

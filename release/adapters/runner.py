@@ -51,9 +51,17 @@ def register_secret(value: str | None) -> None:
 
 
 def known_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Every secret value and the forms it takes in text: as given, stripped of the whitespace a
+    shell or a file adds, and URL-encoded (in a URL or a form body)."""
+    from urllib.parse import quote
+
     env = os.environ if environ is None else environ
-    values = {v for k, v in env.items() if SECRET_ENV_PATTERN.search(k) and v and len(v) >= 4}
-    values |= _extra_secrets
+    raw = {v for k, v in env.items() if SECRET_ENV_PATTERN.search(k) and v} | _extra_secrets
+    values: set[str] = set()
+    for v in raw:
+        for form in (v, v.strip(), quote(v.strip(), safe="")):
+            if len(form) >= 4:
+                values.add(form)
     return sorted(values, key=len, reverse=True)
 
 

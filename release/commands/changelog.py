@@ -138,12 +138,12 @@ def update(
     version: str, path: str = ".", config: str | None = None, since: str | None = None
 ) -> tuple[bool, str]:
     """Insert VERSION's section into the policy's changelog file; (changed, file path)."""
-    from release.adapters.files import update_changelog
+    from release.adapters.files import contained, update_changelog
     from release.core.version import Version
     from release.session import open_session
 
     s = open_session(path, config)
     v = Version.parse(version)
     notes = release_notes(s.root, s.state.tagset, v, s.policy, since=since, date=_today(s.now))
-    target = s.root / s.policy.changelog
+    target = contained(s.root, s.policy.changelog, "[tool.release].changelog")
     return update_changelog(target, notes), str(target)

@@ -46,8 +46,9 @@ def find_resume(s: Session, req: Request) -> dict[str, Any] | None:
     """An unfinished journal for this kind (and line) to resume instead of starting anew."""
     git_dir = s.state.git_dir
     line = req.line or s.policy.line_of_branch(s.state.branch)
-    for version in Journal.list_versions(git_dir):
-        j = Journal.open(git_dir, version)
+    for version, j in Journal.scan(git_dir):
+        if j is None:
+            continue  # another version's unreadable journal: reported when that one runs
         meta = j.data.get("release") or {}
         if meta.get("kind") != req.kind or j.data.get("complete"):
             continue
@@ -70,7 +71,52 @@ def find_resume(s: Session, req: Request) -> dict[str, Any] | None:
             "commit": j.facts("git:commit").get("sha"),
             "create_branch": meta.get("create_branch", False),
         }
-    return None
+    return unpublished_tag(s, req, line)
+
+
+def unpublished_tag(
+    s: Session, req: Request, line: tuple[int, int] | None
+) -> dict[str, Any] | None:
+    """A release tag made here but not on the remote, whose journal is gone (moved aside as
+    advised, or lost): resume that version, never skip it for the next one."""
+    tags = s.state.tagset
+    pool = [t for t in [*tags.finals, *tags.rcs] if t.version is not None and t.sha]
+    if req.kind in ("minor", "major"):
+        pool = [t for t in pool if t.version and t.version.patch == 0]
+        if req.kind == "major":
+            pool = [t for t in pool if t.version and t.version.minor == 0]
+    elif line is not None:
+        pool = [t for t in pool if t.version and t.version.line == line]
+        want_rc = req.kind == "rc"
+        pool = [t for t in pool if t.version and t.version.is_rc == want_rc]
+    else:
+        return None
+    if not pool:
+        return None
+    newest = max(pool, key=lambda t: t.version)  # type: ignore[arg-type, return-value]
+    repo = GitRepo(s.root, s.policy.remote)
+    try:
+        on_remote = repo.remote_refs(f"refs/tags/{newest.name}")
+    except ReleaseError:
+        return None  # the gates say that the remote cannot be read
+    if on_remote.get(f"refs/tags/{newest.name}"):
+        return None
+    subject = repo.git("log", "-1", "--format=%s", newest.sha, "--", check=False).stdout.strip()
+    if subject != f"chore(release): {newest.name}":
+        return None  # not a release commit of this toolkit: the tag gate asks who made it
+    assert newest.version is not None
+    branch = s.policy.branch_for(newest.version.line)
+    try:
+        branch_on_remote = bool(repo.remote_refs(f"refs/heads/{branch}"))
+    except ReleaseError:
+        branch_on_remote = True
+    return {
+        "version": newest.version.pep440(),
+        "base": None,
+        "commit": newest.sha,
+        "create_branch": req.kind in ("minor", "major") and not branch_on_remote,
+        "reconstructed": f"{newest.name} is tagged here but not on {s.policy.remote}",
+    }
 
 
 def finished_release(s: Session, req: Request) -> str:
@@ -81,12 +127,14 @@ def finished_release(s: Session, req: Request) -> str:
     line = req.line or s.policy.line_of_branch(s.state.branch)
     tags = s.state.tagset
     best: tuple[Version, str] | None = None
-    for name in Journal.list_versions(git_dir):
+    for name, j in Journal.scan(git_dir):
         try:
-            data = Journal.open(git_dir, name).data
             v = Version.parse(name)
         except ReleaseError:
             continue
+        if j is None:
+            continue
+        data = j.data
         meta = data.get("release") or {}
         if not data.get("complete") or meta.get("kind") != req.kind:
             continue

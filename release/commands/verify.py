@@ -26,6 +26,7 @@ class Finding:
     expected: str
     actual: str
     ok: bool
+    unreachable: bool = False  # could not be checked (the remote did not answer): not a difference
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -47,7 +48,7 @@ def check_git(world: Any) -> list[Finding]:
     try:
         refs = world.repo.remote_refs(f"refs/tags/{tag}")
     except ReleaseError as exc:
-        return [Finding(item, _short(want, 12), f"unreadable ({exc.message})", False)]
+        return [Finding(item, _short(want, 12), f"unreachable ({exc.message})", False, True)]
     have = refs.get(f"refs/tags/{tag}")
     if not want:
         return [Finding(item, "a recorded release commit", _short(have, 12), False)]
@@ -68,7 +69,8 @@ def check_python(world: Any, pkg: Any) -> list[Finding]:
     try:
         theirs = pypi.index_hashes(index, project, list(files))
     except ReleaseError as exc:
-        return [Finding(f"python {pkg.name} on {facts['index']}", "reachable", exc.message, False)]
+        where = f"python {pkg.name} on {facts['index']}"
+        return [Finding(where, "reachable", f"unreachable ({exc.message})", False, True)]
     rows = []
     for name, sha in sorted(files.items()):
         have = theirs.get(name)
@@ -100,7 +102,7 @@ def check_npm(world: Any, pkg: Any) -> list[Finding]:
         seen = npm.view(name, ver)
         tags = npm.dist_tags(name)
     except ReleaseError as exc:
-        return [Finding(item, "reachable", exc.message, False)]
+        return [Finding(item, "reachable", f"unreachable ({exc.message})", False, True)]
     rows = []
     dist = (seen or {}).get("dist") or {}
     rows.append(
@@ -188,9 +190,15 @@ def verify(version: str, path: str = ".", config: str | None = None) -> list[Fin
 
 
 def raise_for(version: str, rows: list[Finding]) -> None:
-    from release.errors import ConflictError
+    from release.errors import ConflictError, RemoteError
 
-    bad = [r.item for r in rows if not r.ok]
+    bad = [r.item for r in rows if not r.ok and not r.unreachable]
+    unreachable = [r.item for r in rows if r.unreachable]
+    if unreachable and not bad:
+        raise RemoteError(
+            f"{version}: {len(unreachable)} item(s) could not be checked: {'; '.join(unreachable[:5])}",
+            "the remote did not answer; nothing differs that could be seen; re-run when it is up",
+        )
     if bad:
         shown = "; ".join(bad[:5]) + (f"; and {len(bad) - 5} more" if len(bad) > 5 else "")
         raise ConflictError(

@@ -122,7 +122,12 @@ def target(
     notes: list[str] = []
     if facts.resume:
         v = Version.parse(facts.resume["version"])
-        notes.append(f"resuming the unfinished release of {v} (journal .git/release/{v}.json)")
+        why = facts.resume.get("reconstructed")
+        notes.append(
+            f"resuming the unfinished release of {v} ({why}; no journal)"
+            if why
+            else f"resuming the unfinished release of {v} (journal .git/release/{v}.json)"
+        )
         return v, policy.branch_for(v.line), notes
     if req.kind == "patch":
         line = req.line or policy.line_of_branch(state.branch)

@@ -11,6 +11,7 @@ import re
 import types
 import typing
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath as Path
 from typing import Any
 
 from release.errors import ConfigError
@@ -311,6 +312,13 @@ def policy_from_table(table: dict[str, Any]) -> Policy:
 
 
 def _check_semantics(p: Policy) -> None:
+    for key, paths in (("changelog", [p.changelog]), ("version_files", list(p.version_files))):
+        for value in paths:
+            if not value or value.startswith("/") or ".." in Path(value).parts:
+                raise ConfigError(
+                    f"[tool.release].{key} = {value!r} leaves the repository",
+                    "use a path relative to the repository root, inside it",
+                )
     # the remote and the branch names reach git's argv: nothing there may read as an option
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", p.remote):
         raise ConfigError(
@@ -353,6 +361,27 @@ def _check_semantics(p: Policy) -> None:
         where = f"[tool.release].packages[{i}]"
         if not pkg.name:
             raise ConfigError(f"{where} has no name", 'add name = "..."')
+        if (
+            not re.fullmatch(r"(@[A-Za-z0-9][\w.~-]*/)?[A-Za-z0-9][\w.~-]*", pkg.name)
+            or ".." in pkg.name
+        ):
+            raise ConfigError(
+                f"{where} name {pkg.name!r} is not a package name",
+                "use a distribution, npm (@scope/name) or image name: letters, digits, . _ - ~",
+            )
+        for key in ("path",):
+            value = getattr(pkg, key)
+            if value.startswith("/") or ".." in Path(value).parts:
+                raise ConfigError(
+                    f"{where}.{key} = {value!r} leaves the repository",
+                    "use a path relative to the repository root, inside it",
+                )
+        for vf in pkg.version_files:
+            if vf.startswith("/") or ".." in Path(vf).parts:
+                raise ConfigError(
+                    f"{where}.version_files has {vf!r}, which leaves the package",
+                    "use paths relative to the package path, inside it",
+                )
         if pkg.name in names:
             raise ConfigError(
                 f"{where} name {pkg.name!r} is used twice", "package names must be unique"

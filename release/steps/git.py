@@ -11,7 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from release.adapters.files import write_version
+from release.adapters.files import contained, write_version
+from release.adapters.git import GitRepo
 from release.core.plan import allowed_promotion_files, version_file_paths
 from release.core.versionfiles import render_file, rendering, version_in_text
 from release.engine import BaseStep, Probe
@@ -105,9 +106,10 @@ class CommitStep(BaseStep):
         def write(tree: Path) -> list[str]:
             changed = []
             for path, _want, pins in self._expected(world):
-                if write_version(tree / path, world.version, pins):
+                if write_version(contained(tree, path, "version file"), world.version, pins):
                     changed.append(path)
-            if _update_changelog(tree / world.policy.changelog, world):
+            log = contained(tree, world.policy.changelog, "[tool.release].changelog")
+            if _update_changelog(log, world):
                 changed.append(world.policy.changelog)
             return changed
 
@@ -160,6 +162,14 @@ def commit_on_branch(
     tip = repo.rev(f"refs/heads/{branch}")
     if tip is None:
         raise GitError(f"branch {branch} does not exist", "re-run to create it")
+    # A branch checked out in another worktree is moved there, by fast-forward, or not at all:
+    # moving it underneath that checkout would let its next commit revert the release.
+    elsewhere = repo.worktree_of(branch)
+    if elsewhere is not None and not GitRepo(elsewhere, repo.remote).is_clean():
+        raise GitError(
+            f"{branch} is checked out in {elsewhere} with uncommitted changes",
+            "commit or stash them there (or switch that worktree to another branch), then re-run",
+        )
     tree = world.work_dir / "tree"
     repo.worktree_remove(tree)
     tree.parent.mkdir(parents=True, exist_ok=True)
@@ -168,14 +178,14 @@ def commit_on_branch(
         changed = write(tree)
         if not changed:
             raise GitError(f"nothing to commit on {branch} for {world.version}")
-        from release.adapters.git import GitRepo
-
         sha = GitRepo(tree, repo.remote).commit_files(changed, message)
     finally:
         repo.worktree_remove(tree)
     current = repo.git("symbolic-ref", "-q", "--short", "HEAD", check=False).stdout.strip()
     if current == branch:
         repo.fast_forward(sha)
+    elif elsewhere is not None:
+        GitRepo(elsewhere, repo.remote).fast_forward(sha)  # its files follow the branch
     else:
         repo.move_branch(branch, sha, tip)
     return sha, tip, changed

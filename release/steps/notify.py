@@ -203,14 +203,14 @@ def _earlier_thread(world: World, version: Version, step: str) -> str:
     """The thread id an earlier version of the same base (its RCs) created in #releases."""
     git_dir = world.journal.path.parent.parent
     found: list[tuple[Version, str]] = []
-    for name in Journal.list_versions(git_dir):
+    for name, journal in Journal.scan(git_dir):
         try:
             other = Version.parse(name)
         except ValueError:
             continue
-        if other == version or other.base != version.base:
+        if journal is None or other == version or other.base != version.base:
             continue
-        facts = Journal.open(git_dir, name).facts(step)
+        facts = journal.facts(step)
         if facts.get("posted") and facts.get("thread_id"):
             found.append((other, str(facts["thread_id"])))
     return min(found)[1] if found else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -67,7 +68,10 @@ def edge(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise
         except Exception as exc:  # a bug: still one line, no traceback unless asked for
             if os.environ.get("RELEASE_DEBUG"):
-                raise
+                import traceback
+
+                # the traceback (chained exceptions included) through the same redaction
+                print(redact(traceback.format_exc()), file=sys.stderr, flush=True)
             raise Exit(
                 redact(
                     f"error: internal error {type(exc).__name__}: {' '.join(str(exc).split())}"

@@ -421,8 +421,11 @@ def register(collection, edge) -> None:
 
         state = read_state(find_root(path or "."))
         rows = []
-        for v in Journal.list_versions(state.git_dir):
-            d = Journal.open(state.git_dir, v).data
+        for v, j in Journal.scan(state.git_dir):
+            if j is None:
+                rows.append((v, "?", "unreadable (release.journal shows why)"))
+                continue
+            d = j.data
             rows.append(
                 (
                     v,

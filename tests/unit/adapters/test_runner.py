@@ -4,6 +4,7 @@ and the one-door rule: no shell anywhere in release/ (the source is read, not tr
 from __future__ import annotations
 
 import ast
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -309,3 +310,50 @@ def test_runner_is_the_only_module_importing_subprocess():
         )
     )
     assert importers == ["runner.py"]
+
+
+# ---- names are not secrets; secrets in every form --------------------------------------------
+
+
+def test_a_twine_username_is_a_name_not_a_secret(monkeypatch, tmp_path):
+    from release.adapters import pypi
+
+    seen = {}
+    monkeypatch.setattr(pypi, "run", lambda argv, **kw: seen.setdefault("argv", argv))
+    wheel = tmp_path / "x-0.1.0-py3-none-any.whl"
+    wheel.write_bytes(b"w")
+    env = {"TWINE_USERNAME": "release", "TWINE_PASSWORD": "pw-0123456789"}
+    with contextlib.suppress(
+        Exception
+    ):  # the fake run returns no Result: only the registration counts
+        pypi.upload([wheel], "http://127.0.0.1:1/", env=env)
+    text = "owner@example.com built .git/release/work/0.1.0 with pw-0123456789"
+    assert redact(text) == "owner@example.com built .git/release/work/0.1.0 with ***"
+
+
+def test_a_token_with_whitespace_is_masked_stripped_and_url_encoded():
+    env = {"GITHUB_TOKEN": "  weird token/value+1 \n"}
+    assert redact("Authorization: token weird token/value+1", env) == "Authorization: token ***"
+    assert "weird" not in redact("https://x/?t=weird%20token%2Fvalue%2B1", env)
+
+
+def test_release_debug_tracebacks_are_redacted(monkeypatch, capsys):
+    from invoke import Config, Context, Exit
+
+    from release.tasks.edge import edge
+
+    monkeypatch.setenv("GITHUB_TOKEN", "tok-abcdef-123456")
+    monkeypatch.setenv("RELEASE_DEBUG", "1")
+
+    @edge
+    def status(c):
+        try:
+            raise ValueError("inner tok-abcdef-123456")
+        except ValueError as exc:
+            raise RuntimeError("outer tok-abcdef-123456") from exc
+
+    with pytest.raises(Exit) as err:
+        status(Context(Config()))
+    shown = capsys.readouterr().err + str(err.value.message)
+    assert "Traceback" in shown and "inner" in shown and "outer" in shown
+    assert "tok-abcdef-123456" not in shown

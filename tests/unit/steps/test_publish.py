@@ -406,3 +406,26 @@ def test_verify_failure_names_the_items():
         raise_for("0.1.0", rows)
     assert exc.value.exit_code == 4
     raise_for("0.1.0", rows[:1])  # all good: no error
+
+
+def test_verify_says_unreachable_with_its_own_exit_code_not_tampering():
+    from release.errors import ConflictError, RemoteError
+
+    down = [
+        Finding("git tag v0.1.0 on origin", "abc", "abc", True),
+        Finding("npm x@0.1.0", "reachable", "unreachable (ECONNREFUSED)", False, True),
+    ]
+    with pytest.raises(RemoteError) as err:
+        raise_for("0.1.0", down)
+    assert err.value.exit_code == 5 and "could not be checked" in err.value.message
+    with pytest.raises(ConflictError):  # a real difference still wins
+        raise_for("0.1.0", [*down, Finding("python x.whl", "11", "22", False)])
+
+
+def test_npm_reads_never_use_a_shared_cache_and_fail_within_the_timeout(tmp_path):
+    from release.adapters.npm import Npm
+
+    a, b = Npm("http://127.0.0.1:1/", {"RELEASE_NETWORK_TIMEOUT": "7"}), Npm("http://127.0.0.1:1/")
+    assert a.env["npm_config_cache"] != b.env["npm_config_cache"]
+    assert a.timeout == 7 and a.env["npm_config_fetch_timeout"] == "7000"
+    assert a.env["npm_config_logs_max"] == "0"
