@@ -55,6 +55,7 @@ SHAPE: dict[str, type | tuple[type, ...]] = {
     "complete": bool,
     "published": dict,
     "public_attempts": list,
+    "posting": dict,
 }
 
 

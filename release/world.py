@@ -37,6 +37,7 @@ class World:
     notes: Any = None  # release notes (release.changelog.Notes), set by the plan's changelog step
     services: dict[str, Any] = field(default_factory=dict)
     log: Callable[[str], None] = lambda msg: None
+    posted_decision: str = ""  # a lost post's fate, said by hand: "yes" (it is there) / "no"
     clock: Callable[[], int] | None = None  # the session's clock (RELEASE_NOW); None: `now`
 
     @property

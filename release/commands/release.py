@@ -409,6 +409,7 @@ def prepare(
         branch=plan.branch,
         base_commit=plan.base,
         clock=session_clock,
+        posted_decision=req.posted,
     )
     world.notes = _notes(s, plan)
     return Prepared(s, plan, world, journal)

@@ -41,6 +41,7 @@ class Request:
     force: bool = False  # patch on an unsupported / end-of-life line
     force_reason: str | None = None  # why --force (journaled)
     allow_empty: bool = False  # patch/rc with no commit since the last tag of its line
+    posted: str = ""  # resume: a lost announcement is "yes" there (--announced) or "no" (--repost)
 
 
 @dataclass

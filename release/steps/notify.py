@@ -9,6 +9,7 @@ post twice on the next run. Both steps are irreversible (the engine asks before 
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from release.core.messages import (
@@ -61,6 +62,22 @@ class NotifyStep(BaseStep):
         if channel is None:
             return Probe.skipped(f"no #{self.channel_name} channel configured")
         posted = self._facts or _posted_facts(world.journal.facts(self.name), self.version)
+        sending = (world.journal.data.get("posting") or {}).get(self.name)
+        if not posted and sending:
+            # A post was sent and its answer lost (a kill, a dropped connection): a webhook cannot
+            # be asked what it received, so never post again blind.
+            decision = getattr(world, "posted_decision", "")
+            if decision == "yes":
+                facts = {**sending, "posted": True, "confirmed_by": "--announced"}
+                world.journal.record(self.name, "posted", facts)
+                self._sent(world)
+                return Probe.yes(f"confirmed by hand as posted to #{self.channel_name}", **facts)
+            if decision != "no":
+                return Probe.clash(
+                    f"a post to #{self.channel_name} was sent for {self.tag} and its answer was "
+                    f"lost; look in the channel, then run release.resume {self.version} with "
+                    "--announced (it is there) or --repost (it is not)"
+                )
         if posted:
             where = f"message {posted['message_id']}" if posted.get("message_id") else "a message"
             return Probe.yes(
@@ -82,6 +99,14 @@ class NotifyStep(BaseStep):
         hook = notifier(world).webhook(self.channel_name, channel)
         msg, thread_id = self.message(world)
         payload = msg.render(channel.kind, forum=channel.forum and not thread_id)
+        # "posting" first: a kill between the post and its record is then known, never re-posted
+        sending = {
+            "version": self.version.pep440(),
+            "sha256": content_hash(payload),
+            "nonce": os.urandom(8).hex(),
+        }
+        inflight = {**(world.journal.data.get("posting") or {}), self.name: sending}
+        world.journal.set("posting", inflight)
         sent = hook.post(payload, thread_id=thread_id)
         facts: dict[str, Any] = {
             "posted": True,
@@ -107,8 +132,15 @@ class NotifyStep(BaseStep):
             facts["waited_s"] = round(sent.waited, 3)
         # Record at once: the post cannot be taken back, and the webhook cannot be asked later.
         world.journal.record(self.name, "posted", facts)
+        self._sent(world)
         self._facts = facts
         return facts
+
+    def _sent(self, world: World) -> None:
+        """The post is on record: it is no longer in flight."""
+        inflight = dict(world.journal.data.get("posting") or {})
+        if inflight.pop(self.name, None) is not None:
+            world.journal.set("posting", inflight)
 
 
 class ReleaseThread(NotifyStep):

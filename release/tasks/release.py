@@ -364,13 +364,15 @@ def register(collection, edge) -> None:
     @task(
         help={
             "version": "the version whose unfinished release to resume",
+            "announced": "a post whose answer was lost is in the channel: record it, post nothing",
+            "repost": "a post whose answer was lost is not in the channel: post it again",
             "yes": COMMON["yes"],
             "path": COMMON["path"],
             "config": COMMON["config"],
         }
     )
     @edge
-    def resume(c, version, yes=False, path=None, config=None):
+    def resume(c, version, announced=False, repost=False, yes=False, path=None, config=None):
         """Resume an interrupted release (the same as re-running its command)."""
         from release.adapters.git import find_root, read_state
         from release.errors import ReleaseError
@@ -390,7 +392,10 @@ def register(collection, edge) -> None:
         line = None
         if meta["kind"] in ("patch", "rc", "final"):
             line = ".".join(version.split(".")[:2])
-        _run(meta["kind"], False, yes, path, config, line=line)
+        if announced and repost:
+            raise ReleaseError("--announced and --repost contradict each other", "pass one of them")
+        posted = "yes" if announced else ("no" if repost else "")
+        _run(meta["kind"], False, yes, path, config, line=line, posted=posted)
 
     @task(
         help={

@@ -252,3 +252,28 @@ def test_the_webhook_url_is_never_said(git_repo, webhook, capsys):
     assert webhook.token not in said
     assert f"127.0.0.1:{webhook.port}" not in said
     assert "x" * 40 not in said
+
+
+def test_a_post_whose_answer_was_lost_is_never_posted_again_blind(git_repo, webhook):
+    """A kill between the post and its record: the re-run stops with one line asking to look
+    in the channel; --announced records it, --repost posts it again, exactly once either way."""
+    pol = policy()
+    world = make_world(git_repo, webhook, pol, "0.4.0rc1", notes=Notes("- feat: x"))
+    step = notify_steps(pol, world.version, world.kind)[1]  # the announcement
+    world.journal.set("posting", {step.name: {"version": "0.4.0rc1", "nonce": "n"}})
+    report = engine.run([step], world, world.journal)
+    assert report.error is not None and "answer was lost" in report.error.one_line()
+    assert "--announced" in report.error.one_line() and "--repost" in report.error.one_line()
+    assert webhook.accepted() == []  # nothing posted blind
+
+    world.posted_decision = "yes"
+    report = engine.run([step], world, world.journal)
+    assert report.error is None and webhook.accepted() == []
+    assert world.journal.facts(step.name)["confirmed_by"] == "--announced"
+
+    other = make_world(git_repo, webhook, pol, "0.5.0rc1", notes=Notes("- feat: y"))
+    step5 = notify_steps(pol, other.version, other.kind)[1]
+    other.journal.set("posting", {step5.name: {"version": "0.5.0rc1", "nonce": "m"}})
+    other.posted_decision = "no"
+    report = engine.run([step5], other, other.journal)
+    assert report.error is None and len(webhook.accepted()) == 1
