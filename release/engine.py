@@ -128,6 +128,7 @@ def run(
     confirm: Callable[[list[Any]], bool] | None = None,
     after_step: AfterStep | None = None,
     on_row: Callable[[Row], None] | None = None,
+    before_public: Callable[[], None] | None = None,
 ) -> Report:
     """Run `steps` in order against `world`; see the module docstring for the contract."""
     report = Report(dry_run=dry_run)
@@ -147,6 +148,15 @@ def run(
     for index, step in enumerate(steps):
         t0 = time.monotonic()
         desc = step.describe()
+        if before_public is not None and not dry_run and getattr(step, "irreversible", False):
+            try:
+                before_public()  # e.g. the remote release lock: one machine publishes a version
+            except ReleaseError as exc:
+                report.error = exc
+                emit(Row(step.name, desc, "failed", exc.one_line(), time.monotonic() - t0))
+                _not_run(steps[index + 1 :], emit)
+                return report
+            before_public = None
         try:
             seen = step.probe(world)
         except ReleaseError as exc:

@@ -67,8 +67,8 @@ class RepoState:
 GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
 
 
-def _git(root: str | os.PathLike[str], *args: str, check: bool = True):
-    return run(["git", *args], cwd=root, check=check, env=GIT_ENV)
+def _git(root: str | os.PathLike[str], *args: str, check: bool = True, input: str | None = None):
+    return run(["git", *args], cwd=root, check=check, env=GIT_ENV, input=input)
 
 
 @contextmanager
@@ -200,8 +200,8 @@ class GitRepo:
         self.root = Path(root)
         self.remote = remote
 
-    def git(self, *args: str, check: bool = True):
-        return _git(self.root, *args, check=check)
+    def git(self, *args: str, check: bool = True, input: str | None = None):
+        return _git(self.root, *args, check=check, input=input)
 
     @property
     def gp(self) -> Any:
@@ -315,6 +315,63 @@ class GitRepo:
                     self.gp.git.worktree("remove", "--force", str(path))
                 shutil.rmtree(path, ignore_errors=True)
             self.gp.git.worktree("prune")
+
+    # ---- the remote release lock ---------------------------------------------------------------
+    def lock_ref(self, version: str) -> str:
+        return f"refs/release/locks/{version}"
+
+    def remote_lock(self, version: str) -> tuple[str, str]:
+        """(sha, holder text) of the lock ref on the remote, ('', '') when there is none."""
+        ref = self.lock_ref(version)
+        sha = self.remote_refs(ref).get(ref, "")
+        if not sha:
+            return "", ""
+        self.network(
+            "lock", "fetch", "-q", "--no-tags", "--end-of-options", self.remote, ref, check=False
+        )
+        text = self.git("log", "-1", "--format=%B", sha, check=False).stdout.strip()
+        return sha, text
+
+    def take_remote_lock(self, version: str, holder: str, replace: str = "") -> tuple[str, str]:
+        """Create the lock ref on the remote with one push (atomic: of two racing pushes one
+        wins); `replace`: take over that stale lock (only if it is still that one). Returns
+        (the lock's sha, '') when it is ours, ('', why not) when it is not."""
+        empty_tree = self.git("mktree", input="").stdout.strip()
+        sha = self.git("commit-tree", empty_tree, "-m", holder).stdout.strip()
+        ref = self.lock_ref(version)
+        lease = [f"--force-with-lease={ref}:{replace}"] if replace else []
+        res = self.network(
+            "lock",
+            "push",
+            "--porcelain",
+            *lease,
+            "--end-of-options",
+            self.remote,
+            f"{sha}:{ref}",
+            check=False,
+        )
+        if res.ok:
+            return sha, ""
+        lines = [ln.strip() for ln in f"{res.stdout}\n{res.stderr}".splitlines() if ln.strip()]
+        why = next(
+            (ln for ln in lines if "remote:" in ln or "rejected" in ln), lines[-1] if lines else ""
+        )
+        return "", why
+
+    def drop_remote_lock(self, version: str, sha: str) -> bool:
+        """Delete the lock ref on the remote, only while it is `sha` (ours)."""
+        ref = self.lock_ref(version)
+        res = self.network(
+            "unlock",
+            "push",
+            "--porcelain",
+            f"--force-with-lease={ref}:{sha}",
+            "--end-of-options",
+            self.remote,
+            f":{ref}",
+            check=False,
+        )
+        return res.ok
 
     def remotes(self) -> list[str]:
         return self.git("remote").stdout.split()

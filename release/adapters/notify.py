@@ -49,6 +49,10 @@ def urllib_transport(url: str, body: bytes, headers: dict[str, str], timeout: fl
         raise OSError(str(exc.reason)) from None
 
 
+class NotPosted(RemoteError):
+    """The service answered that it did not take the post (4xx, 429, connection refused)."""
+
+
 @dataclass
 class Posted:
     """What a post returned: ids when the service tells them (Discord with ?wait=true)."""
@@ -110,6 +114,11 @@ class Webhook:
             try:
                 status, rheaders, data = self.transport(url, body, headers, self.timeout)
             except OSError as exc:  # unreachable, timeout, TLS
+                if isinstance(exc, ConnectionRefusedError) and attempt > self.retries:
+                    raise NotPosted(
+                        self._say(f"refused the connection after {attempt} attempts"),
+                        "check the network and re-run the same command to resume",
+                    ) from None
                 if attempt <= self.retries:
                     delay = self.backoff * 2 ** (attempt - 1)
                     self.sleep(delay)
@@ -126,7 +135,7 @@ class Webhook:
             if status == 429:
                 delay = _retry_after(rheaders, data)
                 if delay > self.max_wait:
-                    raise RemoteError(
+                    raise NotPosted(
                         self._say(f"is rate limited for {delay:.0f}s"),
                         f"re-run the same command in {delay:.0f} seconds to resume",
                     )
@@ -134,7 +143,7 @@ class Webhook:
                     self.sleep(delay)
                     waited += delay
                     continue
-                raise RemoteError(
+                raise NotPosted(
                     self._say(f"stayed rate limited after {attempt} attempts"),
                     f"re-run the same command in {max(delay, 1):.0f} seconds to resume",
                 )
@@ -143,9 +152,8 @@ class Webhook:
                 self.sleep(delay)
                 waited += delay
                 continue
-            raise RemoteError(
-                self._say(f"answered HTTP {status}{_reason(data)}"), _hint(status, self)
-            )
+            error = NotPosted if status < 500 else RemoteError  # a 4xx is a definite "no"
+            raise error(self._say(f"answered HTTP {status}{_reason(data)}"), _hint(status, self))
 
     def _say(self, what: str) -> str:
         return f"the #{self.name} {self.channel.kind} webhook {what}"

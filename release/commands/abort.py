@@ -106,3 +106,32 @@ def undo_local(s: Any, repo: GitRepo, journal: Journal, meta: dict[str, Any]) ->
     journal.path.unlink(missing_ok=True)
     said.append(f"removed the journal {journal.path}")
     return said
+
+
+def unlock(version: str, path: str = ".", config: str | None = None) -> str:
+    """Remove the remote release lock of `version` left by a run that is dead. Refuses while the
+    holder's run is alive on this machine."""
+    import os
+    import socket
+
+    from release.commands.release import lock_is_mine_and_dead
+
+    v = Version.parse(version).pep440()
+    s = open_session(path, config)
+    repo = GitRepo(s.root, s.policy.remote)
+    sha, text = repo.remote_lock(v)
+    if not sha:
+        return f"no release lock for {v} on {repo.remote}"
+    here = socket.gethostname()
+    parts = text.split()
+    on_this_machine = len(parts) >= 6 and parts[3].split(":", 1)[0] == here
+    if on_this_machine and not lock_is_mine_and_dead(text, parts[3]):
+        with contextlib.suppress(ValueError, ProcessLookupError, PermissionError):
+            os.kill(int(parts[5]), 0)
+            raise ConflictError(
+                f"the run holding the lock of {v} is alive on this machine ({text})",
+                "wait for it to finish",
+            )
+    if not repo.drop_remote_lock(v, sha):
+        raise ConflictError(f"the lock of {v} changed while removing it", "look again and re-run")
+    return f"removed the release lock of {v} on {repo.remote} ({text})"

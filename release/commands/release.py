@@ -23,7 +23,7 @@ from release.core.codeowners import LOCATIONS
 from release.core.lines import supported_lines
 from release.core.plan import Facts, Plan, Request, make_plan, target
 from release.core.version import Version
-from release.errors import Aborted, AlreadyReleased, ReleaseError
+from release.errors import Aborted, AlreadyReleased, ConflictError, GitError, ReleaseError
 from release.journal import Journal, Lock
 from release.session import Session, open_session
 from release.session import now as session_clock
@@ -470,19 +470,79 @@ def execute(
             journal.add_override(
                 plan.override["gate"], plan.override["reason"], plan.override.get("who", "")
             )
-        report = engine.run(
-            plan.steps,
-            world,
-            journal,
-            confirm=None,
-            after_step=after_step,
-            on_row=on_row,
-        )
+        lock = RemoteLock(world.repo, plan.version.pep440(), p.session.state.git_dir)
+        try:
+            report = engine.run(
+                plan.steps,
+                world,
+                journal,
+                confirm=None,
+                after_step=after_step,
+                on_row=on_row,
+                before_public=lock.take,
+            )
+        finally:
+            lock.release()
         if report.ok:
             journal.set("complete", True)
     if not report.ok and not keep_journal(report, existed, journal):
         _forget(journal)  # a run stopped by a gate leaves no trace
     return report
+
+
+class RemoteLock:
+    """One machine publishes a version: before the first public step, a lock ref is created on
+    the remote with one atomic push (refs/release/locks/<version>, a commit whose message names
+    the holder); it is deleted when the run ends. A lock left by a killed run of this checkout
+    is taken over; one held elsewhere stops the run with one line naming the holder."""
+
+    def __init__(self, repo: GitRepo, version: str, git_dir: Any) -> None:
+        import socket
+
+        self.repo, self.version, self.sha = repo, version, ""
+        self.me = f"{socket.gethostname()}:{git_dir}"
+        self.holder = f"release {version} by {self.me} pid {os.getpid()}"
+
+    def take(self) -> None:
+        self.sha, why = self.repo.take_remote_lock(self.version, self.holder)
+        if self.sha:
+            return
+        sha, text = self.repo.remote_lock(self.version)
+        if not sha:  # no lock there: the remote refused the push itself
+            raise GitError(
+                f"push of the release lock to {self.repo.remote} was refused: {why}",
+                "fix the cause on the remote and re-run the same command to resume",
+            )
+        if sha and lock_is_mine_and_dead(text, self.me):
+            self.sha, _ = self.repo.take_remote_lock(self.version, self.holder, replace=sha)
+            if self.sha:
+                return
+            sha, text = self.repo.remote_lock(self.version)
+        raise ConflictError(
+            f"{self.version} is being released from elsewhere: {text or 'the lock was refused'} "
+            f"({self.repo.lock_ref(self.version)} on {self.repo.remote})",
+            f"wait for that run to finish; if it is dead, release.unlock {self.version}",
+        )
+
+    def release(self) -> None:
+        if self.sha:
+            with contextlib.suppress(ReleaseError):
+                self.repo.drop_remote_lock(self.version, self.sha)
+            self.sha = ""
+
+
+def lock_is_mine_and_dead(text: str, me: str) -> bool:
+    """A lock written by this checkout whose process no longer runs."""
+    parts = text.split()
+    if len(parts) < 6 or parts[3] != me or parts[4] != "pid":
+        return False
+    try:
+        os.kill(int(parts[5]), 0)
+    except (ValueError, ProcessLookupError):
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def keep_journal(report: engine.Report, existed: bool, journal: Journal) -> bool:

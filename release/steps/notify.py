@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from release.adapters.notify import NotPosted
 from release.core.messages import (
     Message,
     content_hash,
@@ -107,7 +108,11 @@ class NotifyStep(BaseStep):
         }
         inflight = {**(world.journal.data.get("posting") or {}), self.name: sending}
         world.journal.set("posting", inflight)
-        sent = hook.post(payload, thread_id=thread_id)
+        try:
+            sent = hook.post(payload, thread_id=thread_id)
+        except NotPosted:
+            self._sent(world)  # a definite "no": nothing is in flight, a re-run posts
+            raise
         facts: dict[str, Any] = {
             "posted": True,
             "version": self.version.pep440(),

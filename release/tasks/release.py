@@ -417,6 +417,20 @@ def register(collection, edge) -> None:
         for line in abort_release(version, path or ".", config):
             ui.say(line)
 
+    @task(
+        help={
+            "version": "the version whose remote lock to remove",
+            "path": COMMON["path"],
+            "config": COMMON["config"],
+        }
+    )
+    @edge
+    def unlock(c, version, path=None, config=None):
+        """Remove the remote release lock of VERSION left by a dead run (refused while it runs)."""
+        from release.commands.abort import unlock as unlock_release
+
+        ui.say(unlock_release(version, path or ".", config))
+
     @task(help={"path": COMMON["path"]})
     @edge
     def journals(c, path=None):
@@ -482,5 +496,5 @@ def register(collection, edge) -> None:
         for o in j.data.get("overrides", []):
             ui.say(f"override {o['gate']} by {o.get('who') or '?'} at {o['when']}: {o['reason']}")
 
-    for t in (patch, minor, major, rc, final, plan_, resume, abort, journal, journals):
+    for t in (patch, minor, major, rc, final, plan_, resume, abort, unlock, journal, journals):
         ns.add_task(t)

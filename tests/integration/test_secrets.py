@@ -126,6 +126,7 @@ def test_no_task_shows_or_stores_a_secret(full_stack, tmp_path):
     task("release.verify", "--version", "0.1.0rc1", "--json")
     task("release.resume", "--version", "0.1.0rc1", "--yes", ok=None)
     task("release.abort", "--version", "0.1.0rc1", "--yes", ok=False)  # public: refused
+    task("release.unlock", "--version", "0.1.0rc1")
     task(
         "release.final",
         "--dry-run",
