@@ -84,7 +84,7 @@ def print_status(d: dict[str, Any]) -> None:
                     ", ".join(r["rcs"]),
                     r["age_days"],
                     f"{r['window_days']} days",
-                    ui.date(r["window_ends"])
+                    ui.when(r["window_ends"])
                     + (" (open)" if r["window_open"] else " (passed)")
                     + (
                         f"; advised {ui.date(r['window_advised_ends'])}"

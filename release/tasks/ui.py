@@ -21,6 +21,13 @@ def date(ts: int | None) -> str:
     return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).strftime("%Y-%m-%d")
 
 
+def when(ts: int | None) -> str:
+    """An exact UTC time (a window's end is a moment, not a day)."""
+    if not ts:
+        return "-"
+    return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Print one table (rich when available, plain text otherwise)."""
     rows = [["-" if c is None else redact(str(c)) for c in r] for r in rows]
