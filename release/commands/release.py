@@ -282,6 +282,10 @@ def gather(s: Session, req: Request) -> Facts:
         published = Journal.published_at(s.state.git_dir, rc1)
         facts.rc1_published = published
         facts.rc1_unpublished = published is None and rc1 in Journal.list_versions(s.state.git_dir)
+        if published is None and not facts.rc1_unpublished and s.policy.github_repo:
+            facts.rc1_other_dates = github_prerelease_date(
+                s.policy, version.base.with_rc(1).tag(s.policy.tag_pattern)
+            )
         rcs = tags.rcs_of(version.base)
         if rcs and facts.local_tip:
             rc_commit = rcs[-1].sha or repo.tag_commit(rcs[-1].name)
@@ -302,6 +306,19 @@ def since_last(repo: GitRepo, tags: Any, version: Version, tip: str) -> tuple[st
         return None
     last = max(line_tags, key=lambda t: t.version)
     return last.name, repo.count_commits(last.sha, tip)
+
+
+def github_prerelease_date(policy: Any, tag: str) -> dict[str, int]:
+    """{"GitHub pre-release": when it was published} for an rc1 without a publication record
+    (a hand-made tag, an older history); {} when GitHub cannot say."""
+    from release.adapters.github import GitHub
+
+    try:
+        rel = GitHub.from_policy(policy).release_by_tag(tag)
+    except ReleaseError:
+        return {}
+    when = getattr(rel, "published_at", None) if rel is not None else None
+    return {"GitHub pre-release": int(when.timestamp())} if when is not None else {}
 
 
 def promotion_content(

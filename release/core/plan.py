@@ -68,6 +68,7 @@ class Facts:
     )
     rc1_published: int | None = None  # when rc1 was published (its journal), for the window
     rc1_unpublished: bool = False  # rc1's release is journaled here but not published yet
+    rc1_other_dates: dict[str, int] = field(default_factory=dict)  # e.g. its GitHub pre-release
     stray_finals: list[str] = field(default_factory=list)  # finals of the line not on its branch
     owner_source: str = ""  # where the owner identity came from (--owner, GitHub login, git)
     owner_error: str = ""  # the owner could not be established (one line)
@@ -205,7 +206,13 @@ def make_plan(state: Any, policy: Policy, req: Request, facts: Facts) -> Plan:
     if req.kind == "final":
         rcs = tags.rcs_of(version)
         last_rc = rcs[-1].name if rcs else None
-        w = window_for(version, policy, tags, published=facts.rc1_published)
+        w = window_for(
+            version,
+            policy,
+            tags,
+            published=facts.rc1_published,
+            other_dates=facts.rc1_other_dates,
+        )
         if facts.rc1_unpublished and facts.rc1_published is None:
             gates.append(g.window_not_started(version))
         elif w is not None:

@@ -186,3 +186,20 @@ def test_message_render_forum_sets_thread_name_slack_has_text_only():
     assert msg.render("discord", forum=True)["thread_name"] == "Release v0.4.0"
     slack = msg.render("slack", forum=True)
     assert slack == {"text": "*head*\n\nnotes"}
+
+
+def test_window_without_a_publication_record_counts_from_the_earliest_known_date():
+    ts = tags(("v0.4.0rc1", T0))
+    w = w_.window_for(
+        Version.parse("0.4.0"), Policy(), ts, other_dates={"GitHub pre-release": T0 - DAY}
+    )
+    assert (w.start, w.source) == (
+        T0 - DAY,
+        "GitHub pre-release",
+    )  # earlier than the tag: it counts
+    later = w_.window_for(
+        Version.parse("0.4.0"), Policy(), ts, other_dates={"GitHub pre-release": T0 + DAY}
+    )
+    assert (later.start, later.source) == (T0, "tagged")
+    published = w_.window_for(Version.parse("0.4.0"), Policy(), ts, published=T0 + 2 * DAY)
+    assert (published.start, published.source) == (T0 + 2 * DAY, "published")  # the record wins
