@@ -11,7 +11,7 @@ import re
 import types
 import typing
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath as Path
+from pathlib import PurePosixPath
 from typing import Any
 
 from release.errors import ConfigError
@@ -314,7 +314,7 @@ def policy_from_table(table: dict[str, Any]) -> Policy:
 def _check_semantics(p: Policy) -> None:
     for key, paths in (("changelog", [p.changelog]), ("version_files", list(p.version_files))):
         for value in paths:
-            if not value or value.startswith("/") or ".." in Path(value).parts:
+            if not value or value.startswith("/") or ".." in PurePosixPath(value).parts:
                 raise ConfigError(
                     f"[tool.release].{key} = {value!r} leaves the repository",
                     "use a path relative to the repository root, inside it",
@@ -371,13 +371,13 @@ def _check_semantics(p: Policy) -> None:
             )
         for key in ("path",):
             value = getattr(pkg, key)
-            if value.startswith("/") or ".." in Path(value).parts:
+            if value.startswith("/") or ".." in PurePosixPath(value).parts:
                 raise ConfigError(
                     f"{where}.{key} = {value!r} leaves the repository",
                     "use a path relative to the repository root, inside it",
                 )
         for vf in pkg.version_files:
-            if vf.startswith("/") or ".." in Path(vf).parts:
+            if vf.startswith("/") or ".." in PurePosixPath(vf).parts:
                 raise ConfigError(
                     f"{where}.version_files has {vf!r}, which leaves the package",
                     "use paths relative to the package path, inside it",

@@ -61,12 +61,19 @@ def one_line_error(res) -> str:
 # ---- worktrees ----------------------------------------------------------------------------------
 
 
-def test_a_release_from_a_linked_worktree_shares_the_journals(tmp_path):
+def line_in_a_linked_worktree(tmp_path: Path) -> tuple[Sandbox, Path]:
+    """0.1.0 released, a fix on release-0.1.x, the main checkout on main and release-0.1.x
+    checked out in a linked worktree."""
     sb = make_sandbox(tmp_path)
     final_then_fix(sb)
     sb.wd.git("checkout", "-q", "main")
     wt = tmp_path / "wt"
     sb.wd.git("worktree", "add", "-q", str(wt), "release-0.1.x")
+    return sb, wt
+
+
+def test_a_release_from_a_linked_worktree_shares_the_journals(tmp_path):
+    sb, wt = line_in_a_linked_worktree(tmp_path)
     res = sb.run("release.patch", "--yes", cwd=wt, env=at(T0 + 120))
     assert res.returncode == 0, res.stdout + res.stderr
     assert sb.origin_tags() == ["v0.1.0", "v0.1.0rc1", "v0.1.1"]
@@ -78,11 +85,7 @@ def test_a_release_from_a_linked_worktree_shares_the_journals(tmp_path):
 
 
 def test_a_branch_checked_out_in_another_worktree_follows_the_release(tmp_path):
-    sb = make_sandbox(tmp_path)
-    final_then_fix(sb)
-    sb.wd.git("checkout", "-q", "main")
-    wt = tmp_path / "wt"
-    sb.wd.git("worktree", "add", "-q", str(wt), "release-0.1.x")
+    sb, wt = line_in_a_linked_worktree(tmp_path)
     res = sb.run("release.patch", "--line", "0.1", "--yes", env=at(T0 + 120))  # from main
     assert res.returncode == 0, res.stdout + res.stderr
     # that worktree was fast-forwarded: its next `git commit -am` cannot revert the release
@@ -92,11 +95,7 @@ def test_a_branch_checked_out_in_another_worktree_follows_the_release(tmp_path):
 
 
 def test_a_dirty_worktree_holding_the_branch_refuses_in_one_line(tmp_path):
-    sb = make_sandbox(tmp_path)
-    final_then_fix(sb)
-    sb.wd.git("checkout", "-q", "main")
-    wt = tmp_path / "wt"
-    sb.wd.git("worktree", "add", "-q", str(wt), "release-0.1.x")
+    sb, wt = line_in_a_linked_worktree(tmp_path)
     (wt / "CHANGELOG.md").write_text("edited by hand\n")
     before = sb.wd.snapshot()
     res = sb.run("release.patch", "--line", "0.1", "--yes", env=at(T0 + 120))
