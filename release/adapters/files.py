@@ -131,3 +131,31 @@ def update_changelog(path: str | Path, notes: Notes) -> bool:
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_bytes(new.encode("utf-8"))
     return True
+
+
+def read_seen(release_dir: Path, title: str) -> dict[str, Any]:
+    """What an earlier milestone check of this clone read (`MilestoneCheck.seen`); {} when none
+    or unreadable (the next check then reads the events again: slower, never wrong)."""
+    import json
+
+    try:
+        data = json.loads((Path(release_dir) / "milestones" / f"{title}.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_seen(release_dir: Path, title: str, seen: dict[str, Any]) -> None:
+    """Keep `seen` for the next check (atomically; a failed write only costs speed)."""
+    import json
+
+    if not seen:
+        return
+    folder = Path(release_dir) / "milestones"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{title}.json.tmp"
+        tmp.write_text(json.dumps(seen, sort_keys=True), "utf-8")
+        tmp.replace(folder / f"{title}.json")
+    except OSError:
+        pass

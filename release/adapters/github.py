@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from release.adapters.runner import redact, register_secret
-from release.core.milestones import Item, MilestoneCheck, documented_from
+from release.core.milestones import Item, MilestoneCheck, documented_from, still_out
 from release.errors import ReleaseError, RemoteError
 
 T = TypeVar("T")
@@ -33,7 +33,6 @@ T = TypeVar("T")
 TOKEN_ENV = ("GITHUB_TOKEN", "GH_TOKEN")
 WRITE_SCOPES = ("repo", "public_repo")  # a classic token needs one of these to write
 PER_PAGE = 100
-MAX_EVENT_PAGES = 10  # the move check reads at most 1,000 issue events since the milestone began
 GREEN = {"success", "neutral", "skipped"}
 RED = {"failure", "error", "cancelled", "timed_out", "action_required", "stale", "startup_failure"}
 
@@ -429,11 +428,17 @@ class GitHub:
                 return bodies
             page += 1
 
-    def demilestoned(self, title: str, since: str) -> tuple[set[int], bool]:
-        """Issue numbers with a `demilestoned` event for `title` at or after `since` (ISO time),
-        read newest first from the repository's issue events; (numbers, complete)."""
-        numbers: set[int] = set()
-        for page in range(1, MAX_EVENT_PAGES + 1):
+    def left_milestone(
+        self, title: str, since: str, through: int = 0
+    ) -> tuple[dict[int, str], int]:
+        """Issues (pull requests excluded) with a `demilestoned` event for `title`, read newest
+        first from the repository's issue events down to event id `through` (the newest one a
+        previous check read) or the time `since`: ({number: title}, newest event id seen). Each
+        event is read once per clone: the caller keeps both (see `check_milestone`)."""
+        left: dict[int, str] = {}
+        newest = through
+        page = 1
+        while True:
             events = (
                 self.get_json(
                     "issue events",
@@ -443,21 +448,46 @@ class GitHub:
                 or []
             )
             for ev in events:
-                if (ev.get("created_at") or "") < since:
-                    return numbers, True
+                eid = int(ev.get("id") or 0)
+                if (through and eid <= through) or (ev.get("created_at") or "") < since:
+                    return left, newest
+                newest = max(newest, eid)
                 if (
                     ev.get("event") == "demilestoned"
                     and (ev.get("milestone") or {}).get("title") == title
                 ):
                     issue = ev.get("issue") or {}
-                    if issue.get("number"):
-                        numbers.add(int(issue["number"]))
+                    if issue.get("number") and "pull_request" not in issue:
+                        left.setdefault(int(issue["number"]), issue.get("title") or "")
             if len(events) < PER_PAGE:
-                return numbers, True
-        return numbers, False
+                return left, newest
+            page += 1
 
-    def check_milestone(self, title: str, number: int | None = None) -> MilestoneCheck:
-        """The gate's view of a milestone; costs 3 requests when it is clean (see docs/github.md)."""
+    def timeline(self, number: int) -> list[dict[str, Any]] | None:
+        """An issue's timeline (events and comments, oldest first); None when it is gone."""
+        out: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            items = self.get_json(
+                f"timeline of #{number}",
+                self._path(f"/issues/{int(number)}/timeline"),
+                {"per_page": PER_PAGE, "page": page},
+                missing=True,
+            )
+            if items is None:
+                return None if page == 1 else out
+            out.extend(items)
+            if len(items) < PER_PAGE:
+                return out
+            page += 1
+
+    def check_milestone(
+        self, title: str, number: int | None = None, seen: Mapping[str, Any] | None = None
+    ) -> MilestoneCheck:
+        """The gate's view of a milestone. A clean milestone costs 3 requests (the milestone, one
+        search for pull requests, the issue events since the last check) and each issue that left
+        it one more (its own timeline). `seen` is what an earlier check of this clone read
+        (`chk.seen`: the newest event id and the issues that left), so events are read once."""
         start = self._count()
         m = self.find_milestone(title, number)
         if m is None:
@@ -482,27 +512,22 @@ class GitHub:
             chk.open_issues = open_total
             if open_total:
                 chk.open_items = [_item(i) for i in self.milestone_items(chk.number, "open")]
-        moved, complete = self.demilestoned(title, m.get("created_at") or "")
-        if not complete:
-            chk.events_incomplete = (
-                f"could not prove moves out of milestone {title}: more than "
-                f"{MAX_EVENT_PAGES * PER_PAGE} issue events since it was created; "
-                "check the moved issues by hand and rerun after documenting them"
-            )
-        for n in sorted(moved):
-            issue = self.get_json(f"issue #{n}", self._path(f"/issues/{n}"), missing=True)
-            if (
-                not issue
-                or "pull_request" in issue
-                or (issue.get("milestone") or {}).get("title") == title
-            ):
-                continue  # a PR taken out (the remedy for "issues only"), or moved back in
-            item = _item(issue)
-            (
-                chk.documented
-                if documented_from(self.issue_comments(n), title)
-                else chk.undocumented
-            ).append(item)
+        through, known = _seen(seen, chk.number)
+        left, newest = self.left_milestone(title, m.get("created_at") or "", through)
+        for n, t in known.items():
+            left.setdefault(n, t)
+        chk.seen = {
+            "milestone": chk.number,
+            "through": newest,
+            "left": {str(n): left[n] for n in sorted(left)},
+        }
+        for n in sorted(left):
+            tl = self.timeline(n)
+            if tl is None or not still_out(tl, title):
+                continue  # deleted or transferred, or moved back in
+            item = Item(n, left[n], f"https://github.com/{self.repo_name}/issues/{n}")
+            bodies = [i.get("body") or "" for i in tl if i.get("event") == "commented"]
+            (chk.documented if documented_from(bodies, title) else chk.undocumented).append(item)
         chk.requests = self._count() - start
         return chk
 
@@ -766,6 +791,19 @@ def _message(exc: Any) -> str:
     if isinstance(data, dict):
         return str(data.get("message") or "")
     return str(data or "")[:200]
+
+
+def _seen(seen: Mapping[str, Any] | None, number: int) -> tuple[int, dict[int, str]]:
+    """(newest event id read, {issue: title} that left) from an earlier check's record of this
+    milestone; (0, {}) when there is none or it is not one (then every event is read again)."""
+    try:
+        if not seen or seen.get("milestone") != number:
+            return 0, {}
+        return int(seen.get("through") or 0), {
+            int(k): str(v) for k, v in dict(seen.get("left") or {}).items()
+        }
+    except (TypeError, ValueError, AttributeError):
+        return 0, {}
 
 
 def _item(d: Mapping[str, Any]) -> Item:

@@ -36,8 +36,14 @@ def milestone_check(
     version: str, path: str = ".", config: str | None = None, gh: Any = None
 ) -> Any:
     """The milestone gate's view (a release.milestones.MilestoneCheck); nothing is changed."""
+    from release.adapters.files import read_seen, write_seen
+    from release.journal import Journal
+
     session, gh, title = _open(version, path, config, gh)
-    return gh.check_milestone(title, _number_hint(session, title))
+    where = Journal.dir_for(session.state.git_dir)
+    chk = gh.check_milestone(title, _number_hint(session, title), read_seen(where, title))
+    write_seen(where, title, chk.seen)
+    return chk
 
 
 def milestone_move(

@@ -7,8 +7,10 @@ A milestone (title = the final version, e.g. "0.5.0") is ready when:
   `milestone.move`, which leaves a comment carrying the marker
   `<!-- release-kit:moved from=0.5.0 to=0.6.0 -->` and the rationale;
 - no issue left it without such a comment. "Left it" is read from the repository's issue events:
-  a `demilestoned` event naming the milestone, for an issue that is not in it any more. The
-  issue must carry a marker comment `from=<this milestone>`; otherwise the move is undocumented.
+  a `demilestoned` event naming the milestone (each event is read once per clone; what was read
+  is kept as `MilestoneCheck.seen`), then confirmed on the issue's own timeline: it is not in the
+  milestone again (`still_out`) and carries a marker comment `from=<this milestone>`, otherwise
+  the move is undocumented.
 
 No I/O here: the adapter (`release.github`) gathers counts and lists, this module judges.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from release.core.version import Version
 
@@ -49,6 +52,18 @@ def documented_from(bodies: list[str], src: str) -> bool:
     return any(m.group("src") == src for body in bodies for m in MARKER_RE.finditer(body or ""))
 
 
+def still_out(timeline: list[dict[str, Any]], title: str) -> bool:
+    """True when an issue's timeline (oldest first) ends outside milestone `title`: its last
+    `milestoned`/`demilestoned` event naming the milestone is a `demilestoned` one."""
+    last = ""
+    for item in timeline:
+        if item.get("event") in ("milestoned", "demilestoned") and (
+            (item.get("milestone") or {}).get("title") == title
+        ):
+            last = item["event"]
+    return last == "demilestoned"
+
+
 @dataclass(frozen=True)
 class Item:
     number: int
@@ -74,8 +89,10 @@ class MilestoneCheck:
     open_items: list[Item] = field(default_factory=list)
     undocumented: list[Item] = field(default_factory=list)
     documented: list[Item] = field(default_factory=list)
-    events_incomplete: str = ""  # non-empty: the move check could not read every event
     requests: int = 0
+    seen: dict[str, Any] = field(
+        default_factory=dict
+    )  # what the event read saw, for the next check
 
     def violations(self) -> list[str]:
         out: list[str] = []
@@ -101,8 +118,6 @@ class MilestoneCheck:
                 f"{self.title} without a documented rationale; move them back and use milestone.move, "
                 "or comment the marker with the reason"
             )
-        if self.events_incomplete:
-            out.append(self.events_incomplete)
         return out
 
     @property

@@ -120,8 +120,12 @@ class MilestoneGate(GitHubStep):
             return Probe.skipped("release candidates may ship with open issues; the final is gated")
         if self.kind == "patch":
             return Probe.skipped("patches are not planned with milestones")
+        from release.adapters.files import read_seen, write_seen
+
         hint = world.journal.facts(self.name).get("number")
-        chk = client(world).check_milestone(self.title, hint)
+        where = world.journal.path.parent
+        chk = client(world).check_milestone(self.title, hint, read_seen(where, self.title))
+        write_seen(where, self.title, chk.seen)
         self._last = chk
         facts = {
             "number": chk.number,

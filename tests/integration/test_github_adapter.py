@@ -73,7 +73,7 @@ def test_primary_rate_limit_waits_until_reset(github):
 def test_429_without_headers_waits_a_minute(github):
     gh, clock = make(github)
     github.fail_next("GET", r"/issues/events", 429)
-    gh.demilestoned("0.5.0", "")
+    gh.left_milestone("0.5.0", "")
     assert clock.sleeps == [60.0]
 
 

@@ -127,3 +127,58 @@ def test_tasks_through_invoke_with_token_from_env(github, git_repo, monkeypatch,
     with pytest.raises(Exit) as exc:
         ns.tasks["check"](Context(), "0.5.0", path=path)
     assert "no GitHub token" in str(exc.value.message)
+
+
+def _seen_file(git_repo, title):
+    return git_repo.root / ".git" / "release" / "milestones" / f"{title}.json"
+
+
+def test_busy_repository_clean_milestone_passes_within_3_requests_every_time(github, git_repo, gh):
+    """Issue 13 point 15: 5,000 unrelated issue events no longer make the gate refuse forever;
+    events are read once per clone, so a re-check costs 3 requests whatever the history."""
+    m = github.add_milestone(None, "0.5.0")
+    github.add_issues(None, 40, milestone=m["number"], state="closed")
+    github.noise(5000)
+    first = milestone_check("0.5.0", str(git_repo.root), gh=gh)
+    assert first.ok, first.violations()
+    assert _seen_file(git_repo, "0.5.0").is_file()
+    github.noise(30)  # the repository stays busy between two checks
+    before = len(github.requests)
+    again = milestone_check("0.5.0", str(git_repo.root), gh=gh)
+    assert again.ok and len(github.requests) - before <= 3 and again.requests <= 3
+
+
+def test_moves_cost_one_request_each_and_are_remembered_across_checks(github, git_repo, gh):
+    from release.core.milestones import move_comment
+
+    m5 = github.add_milestone(None, "0.5.0")
+    m6 = github.add_milestone(None, "0.6.0")
+    github.add_issues(None, 10, milestone=m5["number"], state="closed")
+    sneaky = github.add_issue(None, "moved in the UI", milestone=m5["number"], events=True)
+    back = github.add_issue(
+        None, "moved and back", milestone=m5["number"], events=True, state="closed"
+    )
+    pr = github.add_pull(None, "a fix", head="fix-9", milestone=m5["number"], merged=True)
+    github.move_issue(sneaky["number"], m6["number"])
+    github.move_issue(back["number"], None)
+    github.move_issue(back["number"], m5["number"])
+    github.move_issue(pr["number"], None)  # a PR taken out: the remedy for "issues only"
+    github.noise(1500)
+    before = len(github.requests)
+    chk = milestone_check("0.5.0", str(git_repo.root), gh=gh)
+    assert [i.number for i in chk.undocumented] == [sneaky["number"]]
+    assert "moved in the UI" in " ".join(i.title for i in chk.undocumented)
+    # events (16 pages) once, plus one timeline per issue that left (sneaky, back)
+    assert chk.requests == len(github.requests) - before
+    # the next check reads no old event again, and still knows who left
+    gh.comment(sneaky["number"], move_comment("0.5.0", "0.6.0", "blocked on upstream"))
+    before = len(github.requests)
+    chk = milestone_check("0.5.0", str(git_repo.root), gh=gh)
+    assert chk.ok, chk.violations()
+    assert [i.number for i in chk.documented] == [sneaky["number"]]
+    assert len(github.requests) - before <= 3 + 2
+    # a lost or corrupt record costs speed, never the verdict
+    for bad in ("{not json", '{"milestone": 1, "through": "x", "left": [1]}', "[]"):
+        _seen_file(git_repo, "0.5.0").write_text(bad)
+        chk = milestone_check("0.5.0", str(git_repo.root), gh=gh)
+        assert chk.ok and [i.number for i in chk.documented] == [sneaky["number"]]
