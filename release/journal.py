@@ -106,6 +106,17 @@ class Journal:
         return cls(path, data)
 
     @classmethod
+    def adopt(cls, git_dir: Path, version: str, data: dict[str, Any]) -> Journal:
+        """Make `data` (a journal from elsewhere: the remote's mirror) this clone's journal of
+        `version`; a local file that is not a journal is kept beside it as `<version>.json.bad`."""
+        path = cls.dir_for(git_dir) / f"{version}.json"
+        if path.exists():
+            path.replace(path.with_name(path.name + ".bad"))
+        j = cls(path, data)
+        j.save()
+        return j
+
+    @classmethod
     def scan(cls, git_dir: Path) -> list[tuple[str, Journal | None]]:
         """Every journal as (version, journal), None for one that cannot be read: a bad journal
         of another version never blocks this release (only its own)."""

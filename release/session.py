@@ -20,6 +20,7 @@ class Session:
     state: RepoState
     now: int
     fetch_error: str = ""  # planning fetched from the remote first; why that failed, if it did
+    fetched: bool = False  # the remote was asked (not --offline)
 
 
 def load_repo_policy(root: Path, config: str | None = None) -> Policy:
@@ -66,4 +67,11 @@ def open_session(
             f"run `git fetch --unshallow --tags {policy.remote}` "
             "(in GitHub Actions: actions/checkout with fetch-depth: 0)",
         )
-    return Session(root=root, policy=policy, state=state, now=now(), fetch_error=fetch_error)
+    return Session(
+        root=root,
+        policy=policy,
+        state=state,
+        now=now(),
+        fetch_error=fetch_error,
+        fetched=fetch and not fetch_error,
+    )

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from release.adapters.runner import CommandError, Result, redact, register_secret, run
+from release.adapters.runner import CommandError, Result, http_timeout, redact, register_secret, run
 from release.core.policy import Package
 from release.core.version import Version
 from release.errors import ConfigError, ReleaseError, RemoteError
@@ -235,10 +235,10 @@ class Registry:
         endpoint: Endpoint,
         env: Mapping[str, str] | None = None,
         opener: Opener = _urlopen,
-        timeout: float = 30.0,
+        timeout: float | None = None,
     ) -> None:
         self.endpoint = endpoint
-        self.timeout = timeout
+        self.timeout = timeout if timeout is not None else http_timeout(30.0)
         self._opener = opener
         env = env or {}
         self._user = env.get(USER_ENV, "")

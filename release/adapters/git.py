@@ -373,6 +373,65 @@ class GitRepo:
         )
         return res.ok
 
+    # ---- journals that travel with the remote -------------------------------------------------
+    # An unfinished release's journal is mirrored to refs/release/journals/<version> (a commit
+    # whose tree holds journal.json) after every public step; when the release completes it moves
+    # to refs/release/done/<version> in one atomic push. Another clone (a fresh CI runner) resumes
+    # from it instead of skipping a version that is tagged but not published.
+    JOURNALS = "refs/release/journals/"
+    DONE = "refs/release/done/"
+
+    def push_journal(self, version: str, text: str, done: bool = False) -> bool:
+        """Mirror a journal to the remote (forced: the newest record wins); `done` moves it to
+        refs/release/done/ and deletes the unfinished one in the same atomic push."""
+        blob = self.git("hash-object", "-w", "--stdin", input=text).stdout.strip()
+        tree = self.git("mktree", input=f"100644 blob {blob}\tjournal.json\n").stdout.strip()
+        sha = self.git("commit-tree", tree, "-m", f"release journal {version}").stdout.strip()
+        refspecs = (
+            [f"+{sha}:{self.DONE}{version}", f":{self.JOURNALS}{version}"]
+            if done
+            else [f"+{sha}:{self.JOURNALS}{version}"]
+        )
+        atomic = ["--atomic"] if done else []
+        res = self.network(
+            "journal",
+            "push",
+            "-q",
+            *atomic,
+            "--end-of-options",
+            self.remote,
+            *refspecs,
+            check=False,
+        )
+        if not res.ok and done:  # a remote without the unfinished ref: the deletion is refused
+            res = self.network(
+                "journal", "push", "-q", "--end-of-options", self.remote, refspecs[0], check=False
+            )
+        return bool(res.ok)
+
+    def remote_journals(self, done: bool = False) -> dict[str, str]:
+        """{version: sha} of the journals mirrored on the remote (unfinished, or `done` ones)."""
+        prefix = self.DONE if done else self.JOURNALS
+        return {ref[len(prefix) :]: sha for ref, sha in self.remote_refs(f"{prefix}*").items()}
+
+    def read_remote_journal(self, version: str, done: bool = False) -> str | None:
+        """The text of a mirrored journal (one fetch, into no ref), None when there is none."""
+        ref = f"{self.DONE if done else self.JOURNALS}{version}"
+        res = self.network(
+            "journal",
+            "fetch",
+            "-q",
+            "--no-tags",
+            "--end-of-options",
+            self.remote,
+            ref,
+            check=False,
+        )
+        if not res.ok:
+            return None
+        sha = self.git("rev-parse", "--verify", "-q", "FETCH_HEAD", check=False).stdout.strip()
+        return self.show_file(sha, "journal.json") if sha else None
+
     def remotes(self) -> list[str]:
         return self.git("remote").stdout.split()
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from release.adapters.runner import redact, register_secret
+from release.adapters.runner import http_timeout, redact, register_secret
 from release.core.milestones import Item, MilestoneCheck, documented_from, still_out
 from release.errors import ReleaseError, RemoteError
 
@@ -116,6 +116,8 @@ class GitHub:
         if not token:
             token_from_env({})  # raises the one clear error
         register_secret(token)
+        token = token.strip()  # a pasted token's newline would make an invalid header
+        register_secret(token)
         self.api = api.rstrip("/")
         self.repo_name = repo
         self._token = token
@@ -173,7 +175,7 @@ class GitHub:
                 per_page=PER_PAGE,
                 seconds_between_requests=0,
                 seconds_between_writes=0,
-                timeout=30,
+                timeout=max(1, round(http_timeout(30.0))),
                 **kw,
             )
             self._lazy = bool(kw)
@@ -225,6 +227,11 @@ class GitHub:
                     min(2.0 ** (attempt - 1), self.max_wait),
                     f"connection failed ({type(exc).__name__})",
                 )
+            except (ValueError, OSError) as exc:  # a refused header, a TLS or socket failure
+                raise RemoteError(
+                    redact(f"GitHub {what} failed: {type(exc).__name__}"),
+                    f"check [tool.release].github_api ({self.api}) and the token's format",
+                ) from None
             if attempt >= self.attempts or wait > self.max_wait:
                 at = self.clock() + wait
                 raise RemoteError(
@@ -257,7 +264,9 @@ class GitHub:
         status, message = exc.status, _message(exc)
         if status == 401:
             return ReleaseError(
-                f"GitHub rejected the token for {what} (401 {message or 'Bad credentials'})",
+                redact(
+                    f"GitHub rejected the token for {what} (401 {message or 'Bad credentials'})"
+                ),
                 "check GITHUB_TOKEN / GH_TOKEN (expired or revoked?)",
             )
         if status == 403:

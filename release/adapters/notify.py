@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from release.adapters.runner import redact, register_secret
+from release.adapters.runner import http_timeout, redact, register_secret
 from release.core.policy import Channel
 from release.errors import ConfigError, RemoteError
 
@@ -112,7 +112,9 @@ class Webhook:
         while True:
             attempt += 1
             try:
-                status, rheaders, data = self.transport(url, body, headers, self.timeout)
+                status, rheaders, data = self.transport(
+                    url, body, headers, http_timeout(self.timeout)
+                )
             except OSError as exc:  # unreachable, timeout, TLS
                 if isinstance(exc, ConnectionRefusedError) and attempt > self.retries:
                     raise NotPosted(

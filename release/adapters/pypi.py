@@ -33,7 +33,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from release.adapters.runner import CommandError, redact, register_secret, run
+from release.adapters.runner import (
+    CommandError,
+    CommandTimeout,
+    http_timeout,
+    network_timeout,
+    redact,
+    register_secret,
+    run,
+)
 from release.core.version import Version
 from release.errors import ReleaseError, RemoteError
 
@@ -384,9 +392,9 @@ def _urlopen(req: urllib.request.Request, timeout: float):  # seam for tests
 class SimpleIndex:
     """Reads of one index through its simple API (what pip itself reads)."""
 
-    def __init__(self, simple_url: str, timeout: float = 20.0) -> None:
+    def __init__(self, simple_url: str, timeout: float | None = None) -> None:
         self.simple_url = simple_url if simple_url.endswith("/") else simple_url + "/"
-        self.timeout = timeout
+        self.timeout = timeout if timeout is not None else http_timeout(20.0)
 
     def project_url(self, project: str) -> str:
         return urllib.parse.urljoin(self.simple_url, normalize(project) + "/")
@@ -497,8 +505,15 @@ def upload(
         "--disable-progress-bar",
         *map(str, files),
     ]
+    seconds = network_timeout(env)
     try:
-        run(argv, env=env)
+        run(argv, env=env, timeout=seconds)
+    except CommandTimeout:
+        raise RemoteError(
+            f"upload to {redact(upload_url)} did not finish within {seconds:g}s",
+            "check the index; re-run to resume (files already there are probed, never re-sent); "
+            "RELEASE_NETWORK_TIMEOUT sets the limit",
+        ) from None
     except CommandError as exc:
         out = exc.stderr + "\n" + exc.stdout
         hint = "re-run to retry; files already on the index are skipped"

@@ -135,6 +135,13 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.communicate(timeout=5)
 
 
+def http_timeout(default: float, env: Mapping[str, str] | None = None) -> float:
+    """Seconds one HTTP request may take: RELEASE_NETWORK_TIMEOUT when set, else the adapter's
+    own `default` (a request is shorter than a git push)."""
+    raw = (env if env is not None else os.environ).get("RELEASE_NETWORK_TIMEOUT", "")
+    return network_timeout(env) if raw else default
+
+
 def network_timeout(env: Mapping[str, str] | None = None) -> float:
     """Seconds a network call may take: RELEASE_NETWORK_TIMEOUT, default 300 (a push of a big
     repository over a slow link fits; a remote that accepts and never answers does not hang)."""

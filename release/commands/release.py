@@ -71,7 +71,74 @@ def find_resume(s: Session, req: Request) -> dict[str, Any] | None:
             "commit": j.facts("git:commit").get("sha"),
             "create_branch": meta.get("create_branch", False),
         }
-    return unpublished_tag(s, req, line)
+    return mirrored_journal(s, req, line) or unpublished_tag(s, req, line)
+
+
+def _matches(req: Request, line: tuple[int, int] | None, v: Version, kind: str) -> bool:
+    """Would this command resume a release of version `v` made by `kind`?"""
+    if kind != req.kind:
+        return False
+    return not (req.kind in ("patch", "rc", "final") and line is not None and v.line != line)
+
+
+def mirrored_journal(
+    s: Session, req: Request, line: tuple[int, int] | None
+) -> dict[str, Any] | None:
+    """An unfinished release mirrored on the remote by another clone (a CI runner that is gone):
+    its journal is brought here and the release resumed, never skipped for the next version."""
+    if not s.fetched:
+        return None  # --offline, or the remote cannot be read (the gates say so)
+    repo = GitRepo(s.root, s.policy.remote)
+    try:
+        there = repo.remote_journals()
+    except ReleaseError:
+        return None
+    local = dict(Journal.scan(s.state.git_dir))
+    known = sorted(((v, name) for name in there if (v := _parse(name)) is not None), reverse=True)
+    for v, version in known:
+        if local.get(version) is not None:
+            continue  # ours is here (and the local scan did not pick it): keep ours
+        text = repo.read_remote_journal(version)
+        data = _journal_data(text)
+        meta = (data or {}).get("release") or {}
+        if (
+            data is None
+            or data.get("complete")
+            or not _matches(req, line, v, str(meta.get("kind")))
+        ):
+            continue
+        Journal.adopt(s.state.git_dir, version, data)
+        return {
+            "version": version,
+            "base": meta.get("base"),
+            "commit": ((data.get("steps") or {}).get("git:commit") or {})
+            .get("facts", {})
+            .get("sha"),
+            "create_branch": meta.get("create_branch", False),
+            "source": f"its journal was mirrored on {s.policy.remote} by the run that "
+            "published it, and is now .git/release/" + f"{version}.json",
+        }
+    return None
+
+
+def _parse(version: str) -> Version | None:
+    try:
+        return Version.parse(version)
+    except ReleaseError:
+        return None
+
+
+def _journal_data(text: str | None) -> dict[str, Any] | None:
+    """A mirrored journal's data when it has a journal's shape, else None."""
+    import json
+
+    from release.journal import shape_problem
+
+    try:
+        data = json.loads(text or "")
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and not shape_problem(data) else None
 
 
 def unpublished_tag(
@@ -236,6 +303,9 @@ def gather(s: Session, req: Request) -> Facts:
     except ReleaseError as exc:
         facts.origin_error = exc.message
     facts.local_tip = repo.rev(f"refs/heads/{sync_branch}") or ""
+    if not facts.local_tip and facts.resume:
+        # a fresh clone resuming a pushed release: its branch is origin's (git:branch makes it)
+        facts.local_tip = repo.rev(f"refs/remotes/{s.policy.remote}/{sync_branch}") or ""
     origin_tip = facts.origin_refs.get(f"refs/heads/{sync_branch}")
     if origin_tip:
         facts.origin_tip_known_locally = repo.rev(origin_tip) is not None
@@ -488,20 +558,32 @@ def execute(
                 plan.override["gate"], plan.override["reason"], plan.override.get("who", "")
             )
         lock = RemoteLock(world.repo, plan.version.pep440(), p.session.state.git_dir)
+        mirror = JournalMirror(world, journal)
+        public = {st.name for st in plan.steps if getattr(st, "irreversible", False)}
+
+        def after(name: str) -> None:
+            if name in public:
+                mirror.push()
+            if after_step:
+                after_step(name)
+
+        report: engine.Report | None = None
         try:
             report = engine.run(
                 plan.steps,
                 world,
                 journal,
                 confirm=None,
-                after_step=after_step,
+                after_step=after,
                 on_row=on_row,
                 before_public=lock.take,
             )
+            if report.ok:
+                journal.set("complete", True)
         finally:
+            mirror.push(done=bool(report and report.ok))
             lock.release()
-        if report.ok:
-            journal.set("complete", True)
+    assert report is not None
     if not report.ok and not keep_journal(report, existed, journal):
         _forget(journal)  # a run stopped by a gate leaves no trace
     return report
@@ -546,6 +628,32 @@ class RemoteLock:
             with contextlib.suppress(ReleaseError):
                 self.repo.drop_remote_lock(self.version, self.sha)
             self.sha = ""
+
+
+class JournalMirror:
+    """The journal travels with the remote once anything is public: pushed after every public
+    step and when the run ends (see GitRepo.push_journal), so that another clone resumes the
+    version instead of skipping it. A failed mirror push never fails the release; it is said."""
+
+    def __init__(self, world: Any, journal: Journal) -> None:
+        self.world, self.journal = world, journal
+
+    def push(self, done: bool = False) -> None:
+        if not self.journal.data.get("published"):
+            return  # nothing public: nothing another clone must finish
+        try:
+            ok = self.world.repo.push_journal(
+                self.world.version.pep440(), self.journal.path.read_text("utf-8"), done=done
+            )
+        except (ReleaseError, OSError) as exc:
+            ok, why = False, str(exc)
+        else:
+            why = "the push was refused"
+        if not ok:
+            self.world.log(
+                f"warning: the journal could not be mirrored to {self.world.repo.remote} ({why}); "
+                "another clone cannot resume this release until it is"
+            )
 
 
 def lock_is_mine_and_dead(text: str, me: str) -> bool:

@@ -29,6 +29,20 @@ from release.errors import NotReady, VersionError
 KINDS = ("patch", "minor", "major", "rc", "final")
 
 
+def kind_of(version: Version, had_rcs: bool) -> str:
+    """The command that makes `version`: rc1 of X.0.0 a major, of X.Y.0 a minor, a later RC an
+    rc, a final with RCs before it a final, X.Y.0 without RCs a minor/major, else a patch."""
+    if version.is_rc:
+        if (version.rc or 0) > 1:
+            return "rc"
+        return "major" if version.minor == 0 and version.patch == 0 else "minor"
+    if version.patch:
+        return "patch"
+    if had_rcs:
+        return "final"
+    return "major" if version.minor == 0 else "minor"
+
+
 @dataclass(frozen=True)
 class Request:
     """What the release owner asked for (task flags)."""
@@ -125,9 +139,12 @@ def target(
     if facts.resume:
         v = Version.parse(facts.resume["version"])
         why = facts.resume.get("reconstructed")
+        source = facts.resume.get("source")
         notes.append(
             f"resuming the unfinished release of {v} ({why}; no journal)"
             if why
+            else f"resuming the unfinished release of {v} ({source})"
+            if source
             else f"resuming the unfinished release of {v} (journal .git/release/{v}.json)"
         )
         return v, policy.branch_for(v.line), notes

@@ -49,7 +49,15 @@ class BranchStep(BaseStep):
         )
 
     def apply(self, world: World) -> dict[str, Any]:
-        world.repo.create_branch(self.branch, self.base)
+        # A clone resuming a release another clone pushed: the branch is origin's, which holds
+        # the release commit on top of the base; starting it at the base would fork it.
+        tracked = world.repo.rev(f"refs/remotes/{world.policy.remote}/{self.branch}")
+        start = (
+            tracked
+            if tracked and (tracked == self.base or world.repo.is_ancestor(self.base, tracked))
+            else self.base
+        )
+        world.repo.create_branch(self.branch, start)
         return {"branch": self.branch, "base": self.base}
 
 

@@ -383,7 +383,11 @@ def register(collection, edge) -> None:
         j = Journal.open(state.git_dir, version)
         meta = j.data.get("release")
         if not meta:
-            raise ReleaseError(f"no journal for {version}", "release.journals lists the known ones")
+            raise ReleaseError(
+                f"no journal for {version}",
+                f"release.journals lists the known ones; release.journal {version} --rebuild "
+                "brings back a lost one",
+            )
         if j.data.get("complete"):
             raise AlreadyReleased(
                 f"{meta.get('tag', version)} is already released (complete journal)",
@@ -461,16 +465,31 @@ def register(collection, edge) -> None:
         help={
             "version": "the version whose journal to show",
             "json": "print the journal as JSON",
+            "rebuild": "rebuild a lost or unreadable journal (from origin's mirror, else the tag)",
             "path": COMMON["path"],
+            "config": COMMON["config"],
         }
     )
     @edge
-    def journal(c, version, json=False, path=None):
+    def journal(c, version, json=False, rebuild=False, path=None, config=None):
         """Show what happened in a release, step by step, with facts and overrides."""
         from release.adapters.git import find_root, read_state
         from release.errors import ReleaseError
         from release.journal import Journal
 
+        if rebuild:
+            from release.commands.journal import rebuild as rebuild_journal
+
+            r = rebuild_journal(version, path or ".", config)
+            if json:
+                ui.emit_json(r)
+                return
+            if r["moved_aside"]:
+                ui.say(f"the unreadable journal is kept as {r['moved_aside']}")
+            ui.say(f"rebuilt the journal of {r['version']} ({r['kind']}) from {r['source']}")
+            if not r["complete"]:
+                ui.say(f"next: release.resume {r['version']} (or re-run release.{r['kind']})")
+            return
         state = read_state(find_root(path or "."))
         j = Journal.open(state.git_dir, version)
         if not j.path.exists():

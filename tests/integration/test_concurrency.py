@@ -47,52 +47,18 @@ def test_two_clones_releasing_the_same_version_at_once_publish_once(tmp_path):
     """Two machines (two clones of one origin) release 0.1.0rc1 at the same time. Both plan and
     make their local commit and tag; the first to publish takes the lock on origin; the other
     stops at its first public step with one line naming the holder. No sleeps: FIFOs order it."""
-    import socket
-
+    from tests.fixtures.race import clone_for_race, race
     from tests.fixtures.sandbox import make_sandbox
 
     a = make_sandbox(tmp_path / "a")
-    b_root = tmp_path / "b-clone"
-    a.wd.git("clone", "-q", str(a.wd.origin), str(b_root))
-    a.wd.git("config", "user.email", "owner@example.com", cwd=b_root)
-    fifo_a, fifo_b = tmp_path / "pause-a", tmp_path / "pause-b"
-    os.mkfifo(fifo_a)
-    os.mkfifo(fifo_b)
-
-    def start(cwd, step, fifo):
-        env = dict(a.env, RELEASE_PAUSE_AFTER=step, RELEASE_PAUSE_FIFO=str(fifo))
-        return subprocess.Popen(
-            [sys.executable, "-m", "release", "release.minor", "--yes"],
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    second = start(b_root, "git:tag", fifo_b)  # plans while origin is empty, then waits
-    first = None
-    try:
-        with open(fifo_b, "w") as gate_b:  # returns once the second run waits after git:tag
-            first = start(a.root, "git:push", fifo_a)
-            with open(fifo_a, "w") as gate_a:  # the first run has the lock and has pushed
-                gate_b.write("go\n")
-                gate_b.flush()
-                _, err_b = second.communicate(timeout=120)
-                gate_a.write("go\n")
-        _, err_a = first.communicate(timeout=120)
-    finally:
-        for proc in (first, second):
-            if proc is not None and proc.poll() is None:
-                proc.kill()
-    assert first.returncode == 0, err_a
-    assert second.returncode == 4, err_b
-    line = err_b.strip().splitlines()
-    assert len(line) == 1 and "is being released from elsewhere" in line[0]
-    assert f"by {socket.gethostname()}:" in line[0] and f"pid {first.pid}" in line[0]
+    b_root = clone_for_race(a, tmp_path / "b-clone")
+    r = race(a.env, a.root, b_root, tmp_path, timeout=120)
+    assert r.first.returncode == 0, r.err_first
+    assert r.second.returncode == 4, r.err_second
+    r.loser_line()
     assert a.origin_tags() == ["v0.1.0rc1"]
     assert a.origin_rev("v0.1.0rc1") == a.wd.git("rev-parse", "v0.1.0rc1^{commit}")  # the first's
-    locks = a.wd.git("for-each-ref", "refs/release", cwd=a.wd.origin)
+    locks = a.wd.git("for-each-ref", "refs/release/locks", cwd=a.wd.origin)
     assert locks == ""  # released when the run ended
 
 
@@ -102,8 +68,10 @@ def test_unlock_removes_a_dead_runs_lock_and_the_next_run_takes_over(tmp_path):
     sb = make_sandbox(tmp_path)
     killed = sb.run("release.minor", "--yes", env={"RELEASE_KILL_AFTER": "git:push"})
     assert killed.returncode != 0
-    assert sb.wd.git("for-each-ref", "refs/release", cwd=sb.wd.origin) != ""  # left by the kill
+    assert (
+        sb.wd.git("for-each-ref", "refs/release/locks", cwd=sb.wd.origin) != ""
+    )  # left by the kill
     sb.run("release.minor", "--yes", check=True)  # the same checkout takes its dead lock over
-    assert sb.wd.git("for-each-ref", "refs/release", cwd=sb.wd.origin) == ""
+    assert sb.wd.git("for-each-ref", "refs/release/locks", cwd=sb.wd.origin) == ""
     res = sb.run("release.unlock", "0.1.0rc1", check=True)
     assert "no release lock" in res.stdout

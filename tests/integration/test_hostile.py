@@ -229,3 +229,70 @@ def test_a_rejected_dev_bump_push_names_the_local_cause(tmp_path):
     assert res.returncode != 0
     assert "git pull --rebase origin main" in out, out
     assert "fix the cause on the remote" not in out
+
+
+def test_another_clone_resumes_a_pushed_but_unfinished_release_from_the_mirrored_journal(tmp_path):
+    """Killed after the push (tag public, the rest not done), the work directory lost with its
+    runner: a fresh clone of origin resumes rc1 from the journal the run mirrored on origin,
+    never skips to another version, and the mirror moves to refs/release/done/ at the end."""
+    sb = make_sandbox(tmp_path)
+    killed = sb.run("release.minor", "--yes", env={**at(T0), "RELEASE_KILL_AFTER": "git:push"})
+    assert killed.returncode != 0
+    refs = sb.wd.git("for-each-ref", "--format=%(refname)", "refs/release", cwd=sb.wd.origin)
+    assert "refs/release/journals/0.1.0rc1" in refs.split()
+    fresh = tmp_path / "runner"
+    sb.wd.git("clone", "-q", str(sb.wd.origin), str(fresh))
+    sb.wd.git("config", "user.email", "owner@example.com", cwd=fresh)
+    # the dead runner's lock is still on origin: the new one says whose, and waits for a human
+    res = sb.run("release.minor", "--yes", env=at(T0 + 60), cwd=fresh)
+    assert res.returncode == 4 and "release.unlock 0.1.0rc1" in res.stderr
+    assert "resuming the unfinished release of 0.1.0rc1" in res.stdout
+    assert "mirrored on origin" in res.stdout
+    assert sb.origin_tags() == ["v0.1.0rc1"]
+    sb.run("release.unlock", "0.1.0rc1", check=True, cwd=fresh)
+    res = sb.run("release.minor", "--yes", env=at(T0 + 60), cwd=fresh)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "resuming the unfinished release of 0.1.0rc1" in res.stdout
+    assert sb.origin_tags() == ["v0.1.0rc1"]
+    j = json.loads((fresh / ".git" / "release" / "0.1.0rc1.json").read_text())
+    assert j["complete"] is True and j["release"]["version"] == "0.1.0rc1"
+    refs = sb.wd.git("for-each-ref", "--format=%(refname)", "refs/release", cwd=sb.wd.origin)
+    assert refs.split() == ["refs/release/done/0.1.0rc1"]
+    # the original clone, re-run, is a no-op for the finished release: nothing new is made
+    again = sb.run("release.minor", "--yes", env=at(T0 + 120))
+    assert sb.origin_tags() == ["v0.1.0rc1"], again.stdout + again.stderr
+
+
+def test_journal_rebuild_from_the_mirror_or_from_the_tag(tmp_path):
+    """`release.journal VERSION --rebuild`: a corrupt journal comes back from origin's mirror
+    (the bad file kept aside); without a mirror (a release made before mirrors) from the tag,
+    and the resumed run probes every step and finishes the same version."""
+    sb = make_sandbox(tmp_path)
+    killed = sb.run("release.minor", "--yes", env={**at(T0), "RELEASE_KILL_AFTER": "git:push"})
+    assert killed.returncode != 0
+    sb.run("release.unlock", "0.1.0rc1", check=True)
+    j = sb.root / ".git" / "release" / "0.1.0rc1.json"
+    good = json.loads(j.read_text())
+    j.write_bytes(b"\xff\xfe not a journal")
+    res = sb.run("release.journal", "0.1.0rc1", "--rebuild", check=True)
+    assert "from the journal mirrored on origin" in res.stdout
+    assert json.loads(j.read_text())["steps"] == good["steps"]
+    assert (j.parent / "0.1.0rc1.json.bad").read_bytes() == b"\xff\xfe not a journal"
+    again = sb.run("release.journal", "0.1.0rc1", "--rebuild")
+    assert again.returncode != 0 and "readable journal" in again.stderr
+    # no mirror, no journal: rebuilt from the tag on origin
+    sb.wd.git("update-ref", "-d", "refs/release/journals/0.1.0rc1", cwd=sb.wd.origin)
+    fresh = tmp_path / "runner"
+    sb.wd.git("clone", "-q", str(sb.wd.origin), str(fresh))
+    sb.wd.git("config", "user.email", "owner@example.com", cwd=fresh)
+    lost = sb.run("release.resume", "0.1.0rc1", cwd=fresh)
+    assert lost.returncode != 0 and "--rebuild" in lost.stderr
+    res = sb.run("release.journal", "0.1.0rc1", "--rebuild", check=True, cwd=fresh)
+    assert "(minor) from the world (v0.1.0rc1 at" in res.stdout
+    done = sb.run("release.resume", "0.1.0rc1", "--yes", env=at(T0 + 60), cwd=fresh)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sb.origin_tags() == ["v0.1.0rc1"]
+    assert json.loads((fresh / ".git/release/0.1.0rc1.json").read_text())["complete"] is True
+    nothing = sb.run("release.journal", "9.9.9", "--rebuild", cwd=fresh)
+    assert nothing.returncode != 0 and "not tagged here or on origin" in nothing.stderr
+    assert len(nothing.stderr.strip().splitlines()) == 1
