@@ -33,6 +33,18 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path} is not valid TOML ({exc})", "fix the syntax") from None
 
 
+def parse_toml(text: str) -> dict[str, Any]:
+    """TOML text as a dict; {} when it is not TOML (the caller falls back to what it knows)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return {}
+
+
 def load_policy(pyproject: str | Path, *, check_paths: bool = True) -> Policy:
     """Read `[tool.release]` from pyproject.toml; a missing table means the seed's defaults."""
     path = Path(pyproject)

@@ -45,7 +45,10 @@ def urllib_transport(url: str, body: bytes, headers: dict[str, str], timeout: fl
             data = b""
         return exc.code, dict(exc.headers.items()) if exc.headers else {}, data
     except urllib.error.URLError as exc:
-        # URLError.reason is e.g. ConnectionRefusedError; its text never holds the URL
+        # URLError.reason is e.g. ConnectionRefusedError; its text never holds the URL. A refused
+        # connection stays one: nothing was sent, so a re-run may post
+        if isinstance(exc.reason, ConnectionRefusedError):
+            raise ConnectionRefusedError(str(exc.reason)) from None
         raise OSError(str(exc.reason)) from None
 
 

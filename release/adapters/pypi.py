@@ -315,6 +315,35 @@ def _tail(text: str) -> str:
     return redact((key[-1] if key else (lines[-1] if lines else "no output"))[:300])
 
 
+def normalize_sdist(path: Path, epoch: int) -> None:
+    """Rewrite an sdist so that two builds of one commit are byte-identical: every member's
+    mtime is `epoch` (SOURCE_DATE_EPOCH), owners are 0/"" and the gzip header carries no time or
+    name. Member order and contents are kept; backends stamp build time into these fields."""
+    import gzip
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with (
+        tarfile.open(path, "r:gz") as src,
+        tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as dst,
+    ):
+        for member in src.getmembers():
+            data = src.extractfile(member) if member.isfile() else None
+            member.mtime = epoch
+            member.uid = member.gid = 0
+            member.uname = member.gname = ""
+            member.pax_headers = {}
+            dst.addfile(member, data)
+    tmp = path.with_name(path.name + ".tmp")
+    with (
+        tmp.open("wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz,
+    ):
+        gz.write(buf.getvalue())
+    tmp.replace(path)
+
+
 # ---- the index ----------------------------------------------------------------------------------
 
 
@@ -445,6 +474,35 @@ class SimpleIndex:
                 f"cannot fetch {redact(f.url)} ({getattr(exc, 'reason', exc)})"
             ) from None
         return h.hexdigest()
+
+    def download(self, f: RemoteFile, dest: Path) -> str:
+        """Fetch a listed file into `dest` and return its sha256; a file whose bytes do not match
+        the index's own sha256 is refused (nothing is kept)."""
+        h = hashlib.sha256()
+        tmp = dest.with_name(dest.name + ".part")
+        try:
+            with (
+                _urlopen(urllib.request.Request(f.url), self.timeout) as resp,
+                tmp.open("wb") as out,
+            ):
+                for chunk in iter(lambda: resp.read(1 << 20), b""):
+                    h.update(chunk)
+                    out.write(chunk)
+        except (urllib.error.URLError, OSError) as exc:
+            tmp.unlink(missing_ok=True)
+            raise RemoteError(
+                f"cannot fetch {redact(f.url)} ({getattr(exc, 'reason', exc)})",
+                "check the index and re-run",
+            ) from None
+        got = h.hexdigest()
+        if f.sha256 and got.lower() != f.sha256.lower():
+            tmp.unlink(missing_ok=True)
+            raise RemoteError(
+                f"{f.filename} from {redact(f.url)} does not match the index's own sha256",
+                "the index or a proxy altered it; check it before going on",
+            )
+        tmp.replace(dest)
+        return got
 
 
 @dataclass

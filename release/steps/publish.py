@@ -104,16 +104,68 @@ class BuildPython(_PackageStep):
             return Probe.no(f"{d} does not hold the recorded build")
         return Probe.yes(f"built {', '.join(sorted(files))}", **facts)
 
+    def _served(self, world: World, project: str) -> tuple[Any, dict[str, Any]]:
+        """(the index, {filename: RemoteFile}) of what the release's index already serves of
+        this version: files published by an earlier run, perhaps on a runner that is gone."""
+        from release.adapters import pypi
+
+        simple = python_index(self.version, self.policy.repositories).simple
+        index = world.service(f"index:{simple}", lambda: pypi.SimpleIndex(simple))
+        listed = index.files(project)
+        return index, {
+            n: f for n, f in listed.items() if pypi.same_version(_file_version(n), self.version)
+        }
+
+    def _project(self, world: World, commit: str) -> str:
+        """The distribution name before building: recorded, else pyproject's [project].name."""
+        recorded = self._recorded(world, self.name).get("project")
+        if recorded:
+            return str(recorded)
+        import posixpath
+
+        from release.adapters.files import parse_toml
+
+        rel = posixpath.normpath(posixpath.join(self.pkg.path or ".", "pyproject.toml"))
+        data = parse_toml(world.repo.show_file(commit, rel) or "")
+        name = (data.get("project") or {}).get("name")
+        return str(name) if isinstance(name, str) and name else self.pkg.name
+
     def apply(self, world: World) -> dict[str, Any]:
         from release.adapters import pypi
 
         commit = world.release_commit
-        src = b.export_tree(
-            world.repo, commit, self.pkg.path, src_dir(world, self.pkg), self.pkg.slug
-        )
-        env = {**dict(world.env), "SOURCE_DATE_EPOCH": b.commit_time(world.repo, commit)}
+        epoch = b.commit_time(world.repo, commit)
+        env = {**dict(world.env), "SOURCE_DATE_EPOCH": epoch}
         out = dist_dir(world, self.pkg)
-        files = pypi.build(src, out, isolation=b.truthy(world.env.get(pypi.ISOLATION_ENV)), env=env)
+        earlier = self._recorded(world, self.name)
+        earlier_files = dict(earlier.get("files") or {}) if earlier.get("commit") == commit else {}
+        index, served = self._served(world, self._project(world, commit))
+        adopted: dict[str, str] = {}
+        if any(n.endswith(".whl") for n in served) and any(n.endswith(".tar.gz") for n in served):
+            # Never rebuild what is published: the served files are the release's files.
+            if out.exists():
+                shutil.rmtree(out)
+            out.mkdir(parents=True)
+            for n, f in sorted(served.items()):
+                index.download(f, out / n)
+                adopted[n] = "served"
+            files = sorted(out / n for n in served)
+        else:
+            src = b.export_tree(
+                world.repo, commit, self.pkg.path, src_dir(world, self.pkg), self.pkg.slug
+            )
+            files = pypi.build(
+                src, out, isolation=b.truthy(world.env.get(pypi.ISOLATION_ENV)), env=env
+            )
+            for f in files:
+                if f.name.endswith(".tar.gz"):
+                    pypi.normalize_sdist(f, int(epoch))
+            for f in files:
+                if f.name in served:  # published by an earlier run: that file is the release's
+                    same = (served[f.name].sha256 or "").lower() == b.sha256_file(f)
+                    if not same:
+                        index.download(served[f.name], f)
+                    adopted[f.name] = "same as served" if same else "served (the rebuild differed)"
         pypi.twine_check(files, env=env)
         wheels = [f for f in files if f.suffix == ".whl"]
         info = pypi.read_wheel(wheels[0])
@@ -138,16 +190,42 @@ class BuildPython(_PackageStep):
         mode = pypi.smoke_test(
             wheels[0], links, names, Path(world.work_dir) / "smoke" / self.pkg.slug, env=env
         )
+        hashes = {f.name: b.sha256_file(f) for f in files}
         self._facts = {
             "project": info.name,
             "version": self.version.pep440(),
             "commit": commit,
-            "files": {f.name: b.sha256_file(f) for f in files},
+            "files": hashes,
             "dist_dir": str(out),
             "import_names": names,
             "smoke": f"installed and imported ({mode})",
+            **({"adopted": adopted} if adopted else {}),
+            # an earlier build's hashes are kept when this one differs (never silently replaced)
+            **(
+                {"earlier_files": earlier_files}
+                if earlier_files and earlier_files != hashes
+                else {}
+            ),
         }
         return dict(self._facts)
+
+    def verify(self, world: World) -> Probe:
+        p = self.probe(world)
+        adopted = self._facts.get("adopted") or {}
+        if p.done and adopted:
+            served = ", ".join(f"{n} ({how})" for n, how in sorted(adopted.items()))
+            return Probe.yes(f"{p.detail}; from the index: {served}", **self._facts)
+        return p
+
+
+def _file_version(filename: str) -> str:
+    """The version part of a wheel (`name-ver-...whl`) or sdist (`name-ver.tar.gz`) filename."""
+    if filename.endswith(".whl"):
+        parts = filename.split("-")
+        return parts[1] if len(parts) > 2 else ""
+    if filename.endswith(".tar.gz"):
+        return filename[: -len(".tar.gz")].rsplit("-", 1)[-1]
+    return ""
 
 
 class PublishPython(_PackageStep):
