@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from invoke import task
+from release.tasks.flags import task
 
 
 def register(collection, edge) -> None:

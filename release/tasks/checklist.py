@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from invoke import task
+from release.tasks.flags import task
 
 
 def print_checklist(d: dict[str, Any]) -> None:

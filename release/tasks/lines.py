@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from invoke import Task, task
 from invoke.parser import Argument
+
+from release.tasks.flags import FlagTask, task
 
 PATH_HELP = "repository path (default: .)"
 CONFIG_HELP = "pyproject.toml holding [tool.release]"
@@ -29,7 +30,7 @@ class _RefArgument(Argument):
         self.set_value(arg, cast=True)
 
 
-class _BackportTask(Task):
+class _BackportTask(FlagTask):
     def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
         args = super().get_arguments(ignore_unknown_help)
         by_name = {a.name: a for a in args}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from invoke import task
+from release.tasks.flags import task
 
 
 def register(collection: Any, edge: Any) -> None:

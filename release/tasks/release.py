@@ -6,10 +6,9 @@ import os
 import sys
 from typing import Any
 
-from invoke import task
-
 from release.errors import Aborted, AlreadyReleased
 from release.tasks import ui
+from release.tasks.flags import task
 
 COMMON = {
     "dry_run": "same plan and probes, nothing changed ('would ...')",

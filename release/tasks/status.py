@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from invoke import task
-
 from release.tasks import ui
+from release.tasks.flags import task
 
 
 def register(collection: Any, edge: Any) -> None:
