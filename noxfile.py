@@ -40,20 +40,22 @@ def install(session: nox.Session, deps: str = "highest", *extra: str) -> None:
 
 @nox.session(tags=PATCH)
 def lint(session: nox.Session) -> None:
-    """Lint the code (ruff check, ruff format --check) and the GitHub workflows (actionlint)."""
-    session.install("ruff")
+    """Lint the code (ruff check, ruff format --check), the GitHub workflows (actionlint) and
+    the workflows and action.yml for security problems (zizmor, offline: no high finding)."""
+    session.install("ruff", "zizmor")
+    workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.y*ml"))
     argv = actionlint_argv()
     if argv is None:
         found = find_actionlint(session)
         argv = [found] if found else None
+    # actionlint lints workflows only; tests/unit/test_release_workflow.py checks action.yml
     if argv:
-        session.run(
-            *argv,
-            *sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.y*ml")),
-            external=True,
-        )
+        session.run(*argv, *workflows, external=True)
     session.run("ruff", "format", "--check", ".")
     session.run("ruff", "check", ".", *session.posargs)
+    session.run(
+        "zizmor", "--offline", "--min-severity", "high", *workflows, str(ROOT / "action.yml")
+    )
 
 
 @nox.session(tags=PATCH)
@@ -214,7 +216,10 @@ def anchors_of(text: str) -> set[str]:
     """Every heading anchor of a Markdown text (duplicates get -1, -2 like GitHub)."""
     seen: dict[str, int] = {}
     out = set()
-    for heading in re.findall(r"^#{1,6}\s+(.+?)\s*#*\s*$", strip_code(text), re.M):
+    # fenced blocks go (a "# comment" there is no heading); inline code stays: GitHub keeps its
+    # text in the anchor (## `release.plan` -> #releaseplan)
+    fenced = re.sub(r"^(```|~~~).*?^\1[^\n]*$", "", text, flags=re.M | re.S)
+    for heading in re.findall(r"^#{1,6}\s+(.+?)\s*#*\s*$", fenced, re.M):
         base = github_anchor(heading)
         n = seen.get(base, 0)
         seen[base] = n + 1

@@ -10,6 +10,12 @@ stops the run; the engine never fixes the world by force. `--dry-run` runs the s
 the same probes; only `apply` is replaced by "would ...". Exit 0 only when every step is
 verified (or legitimately skipped, which the report and journal say with a reason).
 
+Consecutive steps with the same `parallel_group` (the builds before the push: `build:`, `pack:`,
+`image:` of packages that need no other package of the release) are probed one after the other,
+then applied and verified side by side in a bounded pool (`build_workers`, env
+RELEASE_BUILD_WORKERS); each records its own journal entry as it ends; their rows are emitted in
+plan order once all have ended; a failure stops the run after the others have finished.
+
 The engine knows nothing about git or PyPI.
 """
 
@@ -21,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from release.adapters.runner import redact
-from release.errors import ConflictError, NotReady, ReleaseError
+from release.errors import ConfigError, ConflictError, NotReady, ReleaseError
 from release.journal import Journal
 
 
@@ -118,6 +124,53 @@ class Report:
 # A checkpoint hook, called after each step is recorded; tests use it to kill the process.
 AfterStep = Callable[[str], None]
 
+WORKERS_ENV = "RELEASE_BUILD_WORKERS"
+
+
+def build_workers(world: Any) -> int:
+    """How many steps of a parallel group run at once: RELEASE_BUILD_WORKERS, else the policy's
+    `build_workers`, else 1 (a world without a policy); never less than 1."""
+    env = getattr(world, "env", None) or {}
+    raw = str(env.get(WORKERS_ENV, "") or "").strip()
+    if raw:
+        try:
+            return max(1, int(raw))
+        except ValueError:
+            raise ConfigError(
+                f"{WORKERS_ENV}={raw!r} is not a number of workers",
+                "e.g. 2; 1 builds one package after the other",
+            ) from None
+    n = getattr(getattr(world, "policy", None), "build_workers", 1)
+    return max(1, n) if isinstance(n, int) else 1
+
+
+def _group_at(steps: list[Any], index: int) -> list[Any]:
+    """The consecutive steps from `index` sharing its `parallel_group` (never a gate or an
+    irreversible step); [] when the step at `index` is in no group."""
+
+    def key(step: Any) -> str:
+        if getattr(step, "irreversible", False) or getattr(step, "gate", False):
+            return ""
+        return str(getattr(step, "parallel_group", "") or "")
+
+    group = key(steps[index])
+    if not group:
+        return []
+    end = index
+    while end < len(steps) and key(steps[end]) == group:
+        end += 1
+    return steps[index:end]
+
+
+def would(desc: str) -> str:
+    """What a dry run says of a step: "would " + its description, the first letter lowered
+    unless it starts an acronym or a name ("Tag v1.0.0" -> "would tag v1.0.0", "CI ..." stays)."""
+    if not desc:
+        return "would run"
+    if len(desc) > 1 and not desc[1].islower():
+        return f"would {desc}"
+    return f"would {desc[0].lower()}{desc[1:]}"
+
 
 def run(
     steps: list[Any],
@@ -129,9 +182,17 @@ def run(
     after_step: AfterStep | None = None,
     on_row: Callable[[Row], None] | None = None,
     before_public: Callable[[], None] | None = None,
+    on_start: Callable[[str, str], None] | None = None,
+    workers: int | None = None,
 ) -> Report:
-    """Run `steps` in order against `world`; see the module docstring for the contract."""
+    """Run `steps` in order against `world`; see the module docstring for the contract.
+
+    `on_start(name, description)` is called when a step starts (before its probe; dry runs
+    too), `on_row(row)` when it ends; a step that never starts (not-run) has only its row.
+    `workers`: how many steps of a parallel group run at once (default `build_workers(world)`;
+    dry runs apply nothing, so they run every step in turn)."""
     report = Report(dry_run=dry_run)
+    pool_size = 1 if dry_run else (workers if workers is not None else build_workers(world))
     confirmed = confirm is None or dry_run
     names = [s.name for s in steps]
     if len(set(names)) != len(names):
@@ -145,9 +206,130 @@ def run(
         if on_row:
             on_row(row)
 
+    def applied(step: Any, desc: str, t0: float) -> tuple[Row, ReleaseError | None]:
+        """apply + verify one step of a group (in its own thread) and journal how it ended."""
+        try:
+            facts = step.apply(world) or {}
+            after = step.verify(world)
+        except ReleaseError as exc:
+            status = "waiting" if getattr(exc, "waiting", False) else "failed"
+            if journal is not None:
+                journal.record(step.name, status, None, exc.one_line())
+            return Row(step.name, desc, status, exc.one_line(), time.monotonic() - t0), exc
+        if after.conflict or not after.done:
+            why = after.conflict or after.detail or "verification found it not done"
+            if journal is not None:
+                journal.record(step.name, "failed", {**facts, **after.facts}, why)
+            error = ReleaseError(
+                f"{step.name}: applied but not verified: {why}", "re-run to retry this step"
+            )
+            return Row(step.name, desc, "failed", why, time.monotonic() - t0), error
+        if journal is not None:
+            journal.record(step.name, "verified", {**facts, **after.facts}, after.detail)
+        row = Row(step.name, desc, "applied", redact(after.detail or ""), time.monotonic() - t0)
+        return row, None
+
+    def run_group(start: int, group: list[Any]) -> bool:
+        """Probe the group's steps in turn, apply the ones not done side by side, emit every
+        row in plan order once all have ended. False: the run stops (report.error is set)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        rows: list[list[Row]] = [[] for _ in group]
+        todo: list[tuple[int, Any, str, float]] = []  # (position, step, description, t0)
+        error: ReleaseError | None = None
+        for pos, step in enumerate(group):
+            t0 = time.monotonic()
+            desc = step.describe()
+            if on_start:
+                on_start(step.name, desc)
+            try:
+                seen = step.probe(world)
+            except ReleaseError as exc:
+                error = exc
+                rows[pos].append(Row(step.name, desc, "failed", f"probe: {exc.one_line()}"))
+                break
+            if seen.conflict:
+                error = ConflictError(
+                    f"{step.name}: {seen.conflict}", "nothing was changed by this step"
+                )
+                rows[pos].append(Row(step.name, desc, "conflict", seen.conflict))
+                if journal is not None:
+                    journal.record(step.name, "conflict", seen.facts, seen.conflict)
+                break
+            if seen.skip:
+                rows[pos].append(Row(step.name, desc, "skipped", seen.skip))
+                if journal is not None:
+                    journal.record(step.name, "skipped", seen.facts, seen.skip)
+                continue
+            if seen.done and _must_reverify(step, journal):
+                again = step.verify(world)
+                if again.conflict or not again.done:
+                    why = again.conflict or again.detail or "verification found it not right"
+                    error = ReleaseError(
+                        f"{step.name}: verification failed: {why}",
+                        "fix the world (or abandon the release with release.abort); "
+                        "this step stays failed until it verifies",
+                    )
+                    if journal is not None:
+                        journal.record(step.name, "failed", again.facts, why)
+                    rows[pos].append(Row(step.name, desc, "failed", why, time.monotonic() - t0))
+                    break
+                seen = again
+            if seen.done:
+                detail = seen.detail or "already true"
+                rows[pos].append(Row(step.name, desc, "done", detail, time.monotonic() - t0))
+                if journal is not None and journal.steps.get(step.name, {}).get("status") != (
+                    "verified"
+                ):
+                    journal.record(
+                        step.name, "verified", seen.facts, seen.detail or "found already true"
+                    )
+                continue
+            todo.append((pos, step, desc, t0))
+        if error is None and todo:
+            if journal is not None:
+                for _, step, _, _ in todo:
+                    journal.record(step.name, "started")
+            size = min(pool_size, len(todo))
+            with ThreadPoolExecutor(max_workers=size, thread_name_prefix="release-step") as pool:
+                futures = [(pos, pool.submit(applied, s, d, t0)) for pos, s, d, t0 in todo]
+            for pos, future in futures:  # every one has ended: the pool waited for them
+                row, failed = future.result()
+                rows[pos].append(row)
+                if error is None and failed is not None:
+                    error = failed
+        elif error is not None:  # stopped while probing: the steps that were to run never did
+            for pos, step, desc, _ in todo:
+                rows[pos].append(Row(step.name, desc, "not-run"))
+        ended = 0
+        for pos, step in enumerate(group):
+            if not rows[pos]:
+                break  # after the step whose probe stopped the group
+            ended = pos + 1
+            for row in rows[pos]:
+                emit(row)
+            if after_step and rows[pos][-1].status in ("done", "applied"):
+                after_step(step.name)
+        if error is not None:
+            report.error = error
+            _not_run(steps[start + ended :], emit)
+            return False
+        return True
+
+    resume_at = 0
     for index, step in enumerate(steps):
+        if index < resume_at:
+            continue  # run in the parallel group before it
+        group = _group_at(steps, index) if pool_size > 1 else []
+        if len(group) > 1:
+            if not run_group(index, group):
+                return report
+            resume_at = index + len(group)
+            continue
         t0 = time.monotonic()
         desc = step.describe()
+        if on_start:
+            on_start(step.name, desc)
         if before_public is not None and not dry_run and getattr(step, "irreversible", False):
             try:
                 before_public()  # e.g. the remote release lock: one machine publishes a version
@@ -213,7 +395,7 @@ def run(
                     step.name,
                     desc,
                     "would",
-                    f"would {desc[0].lower() + desc[1:]}" if desc else "would run",
+                    would(desc),
                 )
             )
             if step.gate and not getattr(step, "dry_run_passes", False):
@@ -242,9 +424,12 @@ def run(
             after = step.verify(world)
         except ReleaseError as exc:
             report.error = exc
+            # a step that hands its work to someone else (publish_via = "action") is waiting for
+            # them, not failed: the re-run probes the world again as for any step
+            status = "waiting" if getattr(exc, "waiting", False) else "failed"
             if journal is not None:
-                journal.record(step.name, "failed", None, exc.one_line())
-            emit(Row(step.name, desc, "failed", exc.one_line(), time.monotonic() - t0))
+                journal.record(step.name, status, None, exc.one_line())
+            emit(Row(step.name, desc, status, exc.one_line(), time.monotonic() - t0))
             _not_run(steps[index + 1 :], emit)
             return report
         if after.conflict or not after.done:

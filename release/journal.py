@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,9 @@ class Journal:
         self.data.setdefault("evidence", {})
         self.data.setdefault("checklist", {})
         self.data.setdefault("runs", [])
+        # parallel builds record from their own threads: one writer at a time (re-entrant:
+        # record/set/add_override save under it)
+        self._lock = threading.RLock()
 
     # ---- location ------------------------------------------------------------------------
     @staticmethod
@@ -158,18 +162,19 @@ class Journal:
     def record(
         self, step: str, status: str, facts: dict[str, Any] | None = None, detail: str = ""
     ) -> None:
-        entry = self.steps.setdefault(step, {"attempts": 0})
-        if status == "started":
-            entry["attempts"] = entry.get("attempts", 0) + 1
-            entry["started"] = _now_iso()
-        else:
-            entry["finished"] = _now_iso()
-        entry["status"] = status
-        if facts:
-            entry.setdefault("facts", {}).update(_scrub(facts))
-        if detail:
-            entry["detail"] = redact(detail)
-        self.save()
+        with self._lock:
+            entry = self.steps.setdefault(step, {"attempts": 0})
+            if status == "started":
+                entry["attempts"] = entry.get("attempts", 0) + 1
+                entry["started"] = _now_iso()
+            else:
+                entry["finished"] = _now_iso()
+            entry["status"] = status
+            if facts:
+                entry.setdefault("facts", {}).update(_scrub(facts))
+            if detail:
+                entry["detail"] = redact(detail)
+            self.save()
 
     def add_override(self, gate: str, reason: str, who: str, when: str | None = None) -> None:
         for o in self.data["overrides"]:
@@ -185,14 +190,16 @@ class Journal:
         return found[-1] if found else None
 
     def set(self, key: str, value: Any) -> None:
-        self.data[key] = _scrub(value)
-        self.save()
+        with self._lock:
+            self.data[key] = _scrub(value)
+            self.save()
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(f".json.tmp{os.getpid()}")
-        tmp.write_text(json.dumps(_scrub(self.data), indent=2, sort_keys=True) + "\n")
-        tmp.replace(self.path)
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".json.tmp{os.getpid()}")
+            tmp.write_text(json.dumps(_scrub(self.data), indent=2, sort_keys=True) + "\n")
+            tmp.replace(self.path)
 
 
 class Lock:

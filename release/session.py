@@ -30,7 +30,7 @@ def load_repo_policy(root: Path, config: str | None = None) -> Policy:
         path = root / path
     if config is None and not path.exists():
         return Policy()
-    return load_policy(path)
+    return load_policy(path, root=root)
 
 
 def now() -> int:

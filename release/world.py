@@ -8,6 +8,7 @@ GitHub never imports PyGithub.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,8 @@ class World:
     log: Callable[[str], None] = lambda msg: None
     posted_decision: str = ""  # a lost post's fate, said by hand: "yes" (it is there) / "no"
     clock: Callable[[], int] | None = None  # the session's clock (RELEASE_NOW); None: `now`
+    # parallel builds ask for adapters from their own threads: each is created once
+    _service_lock: Any = field(default_factory=threading.RLock, repr=False, compare=False)
 
     @property
     def tag(self) -> str:
@@ -65,6 +68,7 @@ class World:
         return self.journal.path.parent / "work" / self.version.pep440()
 
     def service(self, name: str, factory: Callable[[], Any]) -> Any:
-        if name not in self.services:
-            self.services[name] = factory()
-        return self.services[name]
+        with self._service_lock:
+            if name not in self.services:
+                self.services[name] = factory()
+            return self.services[name]

@@ -1,10 +1,11 @@
 """Docker images: built from the tagged commit, pushed as `X.Y.Z` / `X.Y.ZrcN` (+ `latest` only
 for the highest final), the pushed digest recorded and checked against the registry.
 
-Two steps per docker package (in `policy.publish_order()`):
+Two steps per docker image (in `policy.images()`: dependency order, one image per variant):
 
 - `image:<name>`  build the image from an export of the release commit (`git archive`), with the
-  configured context, Dockerfile and build args (`{version}` = PEP 440, `{name}` = package name),
+  configured context, Dockerfile and build args (`{version}` = PEP 440, `{name}` = package name,
+  `{variant}`: a package with `variants` is one image per variant, `image:<name>[<variant>]`),
   labelled `org.opencontainers.image.revision=<commit>` and `...version=<version>`.
 - `push:<name>`   push the version tag (and `latest` when the release is the highest final); record
   each pushed manifest digest; verify the registry serves exactly those digests.
@@ -112,8 +113,11 @@ def image_ref(pkg: Package, endpoint: Endpoint) -> str:
 
 
 def render_build_args(pkg: Package, version: Version) -> dict[str, str]:
-    """Build args with `{version}` (PEP 440) and `{name}` filled in; anything else is an error."""
+    """Build args with `{version}` (PEP 440), `{name}` and, for an image of a package with
+    variants (`core.policy.expand_variants`), `{variant}` filled in; anything else is an error."""
     values = {"version": version.pep440(), "name": pkg.name}
+    if pkg.variant:
+        values["variant"] = pkg.variant
     out: dict[str, str] = {}
     for key, raw in pkg.build_args.items():
         try:
@@ -121,7 +125,8 @@ def render_build_args(pkg: Package, version: Version) -> dict[str, str]:
         except (KeyError, IndexError, ValueError) as exc:
             raise ConfigError(
                 f"package {pkg.name!r}: build arg {key} = {raw!r} cannot be rendered ({exc})",
-                "placeholders are {version} and {name}; write {{ and }} for literal braces",
+                "placeholders are {version}, {name} and (with variants) {variant}; "
+                "write {{ and }} for literal braces",
             ) from None
     return out
 

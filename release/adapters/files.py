@@ -10,8 +10,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from release.core.notes import Notes, insert_section
-from release.core.policy import Policy, policy_from_table
-from release.core.versionfiles import Renderable, render_file, rendering, version_in_text
+from release.core.policy import Policy, expand_variants, policy_from_table
+from release.core.versionfiles import (
+    DYNAMIC,
+    Renderable,
+    render_file,
+    rendering,
+    version_in_text,
+)
 from release.errors import ConfigError
 
 # ---- [tool.release] -------------------------------------------------------------------------
@@ -45,7 +51,9 @@ def parse_toml(text: str) -> dict[str, Any]:
         return {}
 
 
-def load_policy(pyproject: str | Path, *, check_paths: bool = True) -> Policy:
+def load_policy(
+    pyproject: str | Path, *, check_paths: bool = True, root: str | Path | None = None
+) -> Policy:
     """Read `[tool.release]` from pyproject.toml; a missing table means the seed's defaults."""
     path = Path(pyproject)
     data = _read_toml(path)
@@ -54,18 +62,21 @@ def load_policy(pyproject: str | Path, *, check_paths: bool = True) -> Policy:
         raise ConfigError("[tool.release] must be a table")
     policy = policy_from_table(table)
     if check_paths:
-        root = path.parent
-        contained(root, policy.changelog, "[tool.release].changelog")
+        # paths are relative to the repository root, wherever the config file lives (--config)
+        base = Path(root) if root is not None else path.parent
+        if policy.changelog:
+            contained(base, policy.changelog, "[tool.release].changelog")
         for vf in policy.version_files:
-            contained(root, vf, "[tool.release].version_files entry")
+            contained(base, vf, "[tool.release].version_files entry")
         for pkg in policy.packages:
-            pkg_dir = contained(root, pkg.path, f"package {pkg.name!r}: path")
+            pkg_dir = contained(base, pkg.path, f"package {pkg.name!r}: path")
             for vf in pkg.version_files:
                 contained(pkg_dir, vf, f"package {pkg.name!r}: version file")
-            if pkg.kind == "docker":  # both relative to the package path
-                for label, rel in (("context", pkg.context), ("dockerfile", pkg.dockerfile)):
-                    where = str(PurePosixPath(pkg.path) / rel)
-                    contained(root, where, f"package {pkg.name!r}: {label}")
+            if pkg.kind == "docker":  # both relative to the package path, for each variant
+                for img in expand_variants(pkg):
+                    for label, rel in (("context", img.context), ("dockerfile", img.dockerfile)):
+                        where = str(PurePosixPath(pkg.path) / rel)
+                        contained(base, where, f"package {img.ref!r}: {label}")
             if not pkg_dir.is_dir():
                 raise ConfigError(
                     f"package {pkg.name!r}: path {pkg.path!r} does not exist",
@@ -107,7 +118,7 @@ def write_version(path: Path, version: Renderable, pins: list[str] | None = None
     if new != text:
         path.write_text(new, encoding="utf-8")
     got = read_version(path)
-    if got != rendering(path.name, version):
+    if got not in (rendering(path.name, version), DYNAMIC):
         raise ConfigError(f"{path}: wrote {rendering(path.name, version)} but read back {got}")
     return new != text
 

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from release.adapters.runner import http_timeout, redact, register_secret
 from release.core.milestones import Item, MilestoneCheck, documented_from, still_out
+from release.core.routing import github_web_url
 from release.errors import ReleaseError, RemoteError
 
 T = TypeVar("T")
@@ -534,7 +535,7 @@ class GitHub:
             tl = self.timeline(n)
             if tl is None or not still_out(tl, title):
                 continue  # deleted or transferred, or moved back in
-            item = Item(n, left[n], f"https://github.com/{self.repo_name}/issues/{n}")
+            item = Item(n, left[n], f"{github_web_url(self.api)}/{self.repo_name}/issues/{n}")
             bodies = [i.get("body") or "" for i in tl if i.get("event") == "commented"]
             (chk.documented if documented_from(bodies, title) else chk.undocumented).append(item)
         chk.requests = self._count() - start
@@ -793,6 +794,138 @@ class GitHub:
     # ---- internals -------------------------------------------------------------------------------
     def _count(self) -> int:
         return self._requests
+
+    # ---- read-only checks (release.doctor) -------------------------------------------------------
+    def token_facts(self) -> dict[str, Any]:
+        """What GitHub says of the token (GET /user, one request, nothing written): `status`
+        (200, or 401/403 when refused), `message`, `login`, `scopes` (the X-OAuth-Scopes header;
+        None for fine-grained and app tokens), `expiration` (the
+        github-authentication-token-expiration header; None for a token without expiry)."""
+        from github import GithubException
+
+        def go() -> dict[str, Any]:
+            self._requests += 1
+            try:
+                headers, data = self.g.requester.requestJsonAndCheck("GET", "/user")
+            except GithubException as exc:
+                if exc.status in (401, 403) and self._retry_wait(exc, 1)[0] is None:
+                    return {
+                        "status": exc.status,
+                        "message": redact(_message(exc)),
+                        "login": "",
+                        "scopes": None,
+                        "expiration": None,
+                    }
+                raise
+            return {
+                "status": 200,
+                "message": "",
+                "login": str((data or {}).get("login") or ""),
+                "scopes": _header(headers, "X-OAuth-Scopes"),
+                "expiration": _header(headers, "github-authentication-token-expiration"),
+            }
+
+        return self.call("the token's user", go) or {}
+
+    def branch_protection(self, branch: str) -> tuple[str, dict[str, Any]]:
+        """The protection of `branch` (GET .../branches/{branch}/protection; needs admin):
+        ("protected", settings), ("unprotected", {}), ("missing", {}) for a branch GitHub does
+        not have, or ("unreadable", {"status", "message"})."""
+        import urllib.parse
+
+        from github import GithubException
+
+        path = self._path(f"/branches/{urllib.parse.quote(branch)}/protection")
+
+        def go() -> tuple[str, dict[str, Any]]:
+            self._requests += 1
+            try:
+                _, data = self.g.requester.requestJsonAndCheck("GET", path)
+            except GithubException as exc:
+                message = _message(exc)
+                if exc.status == 404 and message == "Branch not protected":
+                    return "unprotected", {}
+                if exc.status == 404 and message == "Branch not found":
+                    return "missing", {}
+                if exc.status in (403, 404) and self._retry_wait(exc, 1)[0] is None:
+                    return "unreadable", {"status": exc.status, "message": redact(message)}
+                raise
+            return "protected", dict(data or {})
+
+        return self.call(f"protection of {branch}", go) or ("unreadable", {})
+
+    def file_text(self, path: str, ref: str) -> str | None:
+        """A file of the repository at `ref` (GET .../contents/{path}?ref=), or None."""
+        import base64
+        import urllib.parse
+
+        data = self.get_json(
+            f"{path} on {ref}",
+            self._path(f"/contents/{urllib.parse.quote(path)}"),
+            {"ref": ref},
+            missing=True,
+        )
+        if not isinstance(data, dict) or data.get("type", "file") != "file":
+            return None  # absent, or a directory
+        content = str(data.get("content") or "")
+        if data.get("encoding") == "base64":
+            return base64.b64decode(content).decode("utf-8", "replace")
+        return content
+
+    # ---- release assets: their content -----------------------------------------------------------
+    def _asset_list(self, release: Any) -> list[Any]:
+        return self.call(f"assets of {release.tag_name}", lambda: list(release.get_assets())) or []
+
+    def asset_bytes(self, release: Any, name: str) -> bytes | None:
+        """The content of the release's asset `name`, downloaded through the API (None when the
+        release has no asset of that name)."""
+        found = [a for a in self._asset_list(release) if a.name == name]
+        return self._download(found[0]) if found else None
+
+    def asset_hashes(self, release: Any) -> dict[str, str]:
+        """name -> sha256 of every asset of a release, each downloaded through the API."""
+        import hashlib
+
+        return {
+            a.name: hashlib.sha256(self._download(a)).hexdigest() for a in self._asset_list(release)
+        }
+
+    def _download(self, asset: Any) -> bytes:
+        """GET the asset's API URL with `Accept: application/octet-stream` (GitHub redirects to
+        the file; the token is not sent to another host). A server that answers that URL with
+        the asset's JSON whatever Accept says is asked at its browser URL, on the same host."""
+        import urllib.parse
+
+        from github import GithubException
+
+        def fetch(url: str) -> tuple[bytes, str]:
+            import requests
+
+            try:
+                _, headers, chunks = self.g.requester.getStream(url, chunk_size=65536)
+                data = b"".join(chunks)
+            except requests.HTTPError as exc:
+                resp = exc.response
+                status = resp.status_code if resp is not None else 500
+                raise GithubException(
+                    status, {"message": resp.reason if resp is not None else ""}, None
+                ) from None
+            ctype = {k.lower(): v for k, v in (headers or {}).items()}.get("content-type", "")
+            return data, str(ctype)
+
+        def go() -> bytes:
+            self._requests += 1
+            data, ctype = fetch(asset.url)
+            browser = asset.browser_download_url or ""
+            same_host = (
+                urllib.parse.urlsplit(browser).netloc == urllib.parse.urlsplit(self.api).netloc
+            )
+            if ctype.startswith("application/json") and browser and same_host:
+                self._requests += 1
+                data, _ = fetch(browser)
+            return data
+
+        return self.call(f"download of {asset.name}", go) or b""
 
 
 def _message(exc: Any) -> str:

@@ -1,4 +1,4 @@
-"""npm packages: pack, view, publish with a dist-tag, read dist-tags.
+"""npm packages: pack, view, publish with a dist-tag, read, add and remove dist-tags.
 
 Adapter only, every command through `release.runner.run` with `--registry` from
 `[tool.release].repositories.npm_registry`. Versions are the SemVer rendering (`0.4.0-rc.1`).
@@ -15,7 +15,7 @@ import json
 import shutil
 import tempfile
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,8 +29,8 @@ from release.adapters.runner import (
     register_secret,
     run,
 )
-from release.core.latest import moved_on
-from release.core.version import Version, from_npm
+from release.core.latest import moved_on, rc_retired
+from release.core.version import Version, from_npm, line_str
 from release.errors import ReleaseError, RemoteError
 
 TOKEN_ENV = ("NPM_TOKEN", "NODE_AUTH_TOKEN")
@@ -49,15 +49,25 @@ QUIET = {
 }
 
 
-def tag_ok(tag: str, holds: str | None, ours: Version) -> tuple[bool, str]:
+def tag_ok(
+    tag: str, holds: str | None, ours: Version, published: Iterable[str] | None = None
+) -> tuple[bool, str]:
     """Pure: does dist-tag `tag` (holding version `holds`) serve our release as it should?
 
     Our version, or a higher one of the same kind (a later RC, a higher final, a later patch of
-    the line), is fine: the tag moved on. Anything else means the tag still has to be set."""
+    the line), is fine: the tag moved on. So is an `rc` tag retired after the final of our RC's
+    line (`published`: the versions on the registry). Anything else: the tag still has to be set."""
     if holds == ours.semver():
         return True, f"{tag} -> {holds}"
-    if moved_on(tag, from_npm(holds), ours):
+    held = from_npm(holds)
+    if moved_on(tag, held, ours):
         return True, f"{tag} -> {holds} (moved on past {ours.semver()})"
+    versions = [v for v in map(from_npm, published or ()) if v is not None]
+    if rc_retired(tag, held, ours, versions):
+        return (
+            True,
+            f"{tag} -> {holds or 'unset'} (retired after the final of {line_str(ours.line)})",
+        )
     return False, f"{tag} -> {holds or 'unset'}"
 
 
@@ -178,9 +188,15 @@ class Npm:
 
     # ---- writes ----------------------------------------------------------------------------
     def publish(self, tarball: Path, tag: str, access: str = "public") -> None:
+        """`npm publish TARBALL --tag TAG`, with `--provenance` where npm can get an OIDC token
+        for it (GitHub Actions with `id-token: write`: `core.checklist.npm_provenance`)."""
+        from release.core.checklist import npm_provenance
+
         args = ["publish", str(tarball), "--tag", tag]
         if access:
             args += ["--access", access]
+        if npm_provenance(self.env):
+            args.append("--provenance")
         try:
             self._npm(*args, cwd=tarball.parent)
         except CommandError as exc:
@@ -199,6 +215,57 @@ class Npm:
             raise RemoteError(
                 f"npm dist-tag add {name}@{version} {tag} failed: {_npm_error(exc)}"
             ) from None
+
+    def remove_dist_tag(self, name: str, tag: str) -> None:
+        """`npm dist-tag rm NAME TAG`; a tag that is already gone is not an error (idempotent)."""
+        try:
+            self._npm("dist-tag", "rm", name, tag)
+        except CommandError as exc:
+            if tag not in self.dist_tags(name):
+                return  # removed meanwhile (another run): what we wanted
+            raise RemoteError(f"npm dist-tag rm {name} {tag} failed: {_npm_error(exc)}") from None
+
+    # ---- read-only checks (release.doctor) ---------------------------------------------------
+    def whoami(self) -> str:
+        """The user the registry knows the credentials as (`npm whoami`); RemoteError when none."""
+        res = self._npm("whoami", check=False)
+        lines = [ln.strip() for ln in (res.stdout or "").splitlines() if ln.strip()]
+        if not res.ok or not lines:
+            raise RemoteError(
+                f"npm whoami on {redact(self.registry)} failed: {_npm_error(res)}",
+                "set NPM_TOKEN, or npm login to the registry",
+            )
+        return lines[-1]
+
+    def owners(self, name: str) -> tuple[bool, list[str]]:
+        """(the package exists, its maintainers as `npm owner ls` shows them) from `npm view`."""
+        res = self._npm(
+            "view", name, "name", "maintainers", "--json", "--prefer-online", check=False
+        )
+        if not res.ok:
+            if "E404" in res.stdout + res.stderr:
+                return False, []
+            raise RemoteError(
+                f"npm view {name} on {redact(self.registry)} failed: {_npm_error(res)}"
+            )
+        data = _json_in(res.stdout)
+        found = data.get("maintainers") if isinstance(data, dict) else None
+        people = found if isinstance(found, list) else [found] if found else []
+        names = []
+        for m in people:  # "user <mail>" or {"name": "user", "email": ...}
+            who = m.get("name", "") if isinstance(m, dict) else str(m).split(" <", 1)[0]
+            if who:
+                names.append(str(who).strip())
+        return True, names
+
+    def collaborators(self, name: str) -> dict[str, str] | None:
+        """{user: "read-only" | "read-write"} (`npm access list collaborators`), or None when the
+        registry does not answer it (Verdaccio has no such API)."""
+        res = self._npm("access", "list", "collaborators", name, "--json", check=False)
+        data = _json_in(res.stdout) if res.ok else None
+        if not isinstance(data, dict) or "error" in data:
+            return None
+        return {str(k): str(v) for k, v in data.items()}
 
 
 def _json_in(text: str) -> Any:

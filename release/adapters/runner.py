@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -50,12 +51,33 @@ def register_secret(value: str | None) -> None:
         _extra_secrets.add(value)
 
 
+# known_secrets() of os.environ, keyed by a snapshot of the environment and of _extra_secrets:
+# `redact` runs on every string the journal writes (thousands per release), and walking
+# os.environ (decoding each entry, matching each name) each time was a third of the toolkit's
+# own time in a release. Any change to either recomputes it.
+_secrets_cache: tuple[object, list[str]] | None = None
+
+
 def known_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
     """Every secret value and the forms it takes in text: as given, stripped of the whitespace a
     shell or a file adds, and URL-encoded (in a URL or a form body)."""
+    global _secrets_cache
+    if environ is None:
+        raw_env = getattr(os.environ, "_data", None)  # the bytes dict behind os.environ
+        if isinstance(raw_env, dict):
+            key = (tuple(raw_env.items()), frozenset(_extra_secrets))
+            cached = _secrets_cache
+            if cached is not None and cached[0] == key:
+                return list(cached[1])
+            values = _known_secrets(os.environ)
+            _secrets_cache = (key, values)
+            return list(values)
+    return _known_secrets(os.environ if environ is None else environ)
+
+
+def _known_secrets(env: Mapping[str, str]) -> list[str]:
     from urllib.parse import quote
 
-    env = os.environ if environ is None else environ
     raw = {v for k, v in env.items() if SECRET_ENV_PATTERN.search(k) and v} | _extra_secrets
     values: set[str] = set()
     for v in raw:
@@ -159,6 +181,34 @@ def _show(argv: Sequence[str]) -> str:
     return redact(" ".join(str(a) for a in argv))
 
 
+def _profile(path: str, argv: Sequence[str], seconds: float) -> None:
+    """RELEASE_PROFILE=<file>: append one JSON line per command (the program's base name, its
+    wall time and when it started) and `what`, the program with its subcommand (`git rev-parse`, `python -m build`),
+    never the other arguments, which may hold secrets. One `write` on an O_APPEND file, so lines
+    from parallel commands do not interleave. A profile that cannot be written is skipped."""
+    import json
+
+    argv0 = str(argv[0]).rsplit(os.sep, 1)[-1]
+    rest = [str(a) for a in argv[1:3]]
+    sub = rest[1] if rest[:1] == ["-m"] and len(rest) > 1 else (rest[0] if rest else "")
+    what = f"{argv0} -m {sub}" if rest[:1] == ["-m"] else argv0
+    if sub and what == argv0 and re.fullmatch(r"[a-z][a-z0-9-]*", sub):
+        what = f"{argv0} {sub}"
+    record = {
+        "argv0": argv0,
+        "what": redact(what),
+        "seconds": round(seconds, 6),
+        "start": round(time.time() - seconds, 6),  # wall clock: overlapping commands show
+    }
+    data = (json.dumps(record) + "\n").encode()
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+
+
 def run(
     argv: Sequence[str],
     *,
@@ -174,6 +224,8 @@ def run(
         full_env = dict(os.environ)
         full_env.update(env)
     log.debug("run: %s (cwd=%s)", _show(argv), cwd)
+    profile = os.environ.get("RELEASE_PROFILE")  # off by default: one dict lookup
+    started = time.perf_counter() if profile else 0.0
     try:
         # With a timeout the command gets its own process group, so that a hang ends with every
         # helper it started (git's remote helpers, ssh) and not only the first process.
@@ -198,6 +250,9 @@ def run(
     except BaseException:  # Ctrl-C: the command must not outlive us
         _stop(proc)
         raise
+    finally:
+        if profile:
+            _profile(profile, argv, time.perf_counter() - started)
     out = raw_out.decode("utf-8", "replace")
     err = raw_err.decode("utf-8", "replace")
     result = Result(list(map(str, argv)), proc.returncode, out, err)

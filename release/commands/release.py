@@ -20,6 +20,7 @@ from typing import Any
 from release import engine
 from release.adapters.git import GitRepo
 from release.core.codeowners import LOCATIONS
+from release.core.gates import Gate
 from release.core.lines import supported_lines
 from release.core.plan import Facts, Plan, Request, make_plan, target
 from release.core.version import Version
@@ -365,6 +366,8 @@ def gather(s: Session, req: Request) -> Facts:
                 facts.promotion_content = promotion_content(
                     repo, s.policy, rc_commit, tip, facts.promotion_files, version
                 )
+    if s.policy.sign_tags:
+        facts.tag_signing = repo.signing_setup(s.policy.sign_tags)  # core.gates.tag_signing
     return facts
 
 
@@ -467,7 +470,16 @@ def prepare(
     config: str | None = None,
     dry_run: bool = False,
     offline: bool = False,
+    on_log: Callable[[str], None] | None = None,
+    *,
+    version: Version | None = None,
+    notify_off: str = "",
 ) -> Prepared:
+    """Read the world, plan, and build the World the steps see; its `log` (progress messages
+    of the steps: CI pending, workflow runs, retry waits) goes to `on_log`. A release train
+    (commands/train.py) passes for each member `version`, the train's (a plan of any other
+    version fails the gate "train version"), and `notify_off`, why the member's notify steps
+    are skipped (the train announces once)."""
     s = open_session(path, config, fetch=not offline)
     done = finished_release(s, req)
     if done:
@@ -478,7 +490,15 @@ def prepare(
         if reason:
             req = dataclasses.replace(req, override=reason)
     plan = make_plan(s.state, s.policy, req, facts)
-    plan.steps = release_steps(plan, s.policy)
+    if version is not None and plan.version != version:
+        plan.gates.append(
+            Gate(
+                "train version",
+                False,
+                f"the train releases {version}; this repository's {req.kind} is {plan.version}",
+            )
+        )
+    plan.steps = release_steps(plan, s.policy, notify_off=notify_off)
     if s.fetch_error:
         plan.notes.append(f"could not fetch from {s.policy.remote}: {s.fetch_error}")
     journal = Journal.open(s.state.git_dir, plan.version.pep440())
@@ -498,6 +518,8 @@ def prepare(
         clock=session_clock,
         posted_decision=req.posted,
     )
+    if on_log is not None:
+        world.log = on_log
     world.notes = _notes(s, plan)
     return Prepared(s, plan, world, journal)
 
@@ -513,17 +535,23 @@ def execute(
     after_step: Callable[[str], None] | None = None,
     on_row: Callable[[engine.Row], None] | None = None,
     confirm: Callable[[list[Any]], bool] | None = None,
+    on_start: Callable[[str, str], None] | None = None,
 ) -> engine.Report:
     """Run the plan's steps through the engine (a dry run writes nothing); rows go to `on_row`,
-    `confirm` is asked before the first irreversible step (None: do not ask)."""
+    each step's start to `on_start`, `confirm` is asked before the first irreversible step
+    (None: do not ask)."""
     plan, world, journal = p.plan, p.world, p.journal
 
     if dry_run:
-        return engine.run(plan.steps, world, None, dry_run=True, on_row=on_row)
+        return engine.run(plan.steps, world, None, dry_run=True, on_row=on_row, on_start=on_start)
     if confirm is not None and not yes:
         # Ask before the first change, local ones included: probe every step (nothing is
         # written), list only those that will run, and leave nothing behind on a "no".
-        preview = engine.run(plan.steps, world, None, dry_run=True)
+        was, world.dry_run = world.dry_run, True  # steps probe as in a dry run (no build yet)
+        try:
+            preview = engine.run(plan.steps, world, None, dry_run=True)
+        finally:
+            world.dry_run = was
         if preview.error is not None:  # a conflict or a failing probe: the run would stop there
             for row in preview.rows:
                 if on_row:
@@ -577,12 +605,15 @@ def execute(
                 after_step=after,
                 on_row=on_row,
                 before_public=lock.take,
+                on_start=on_start,
             )
             if report.ok:
                 journal.set("complete", True)
         finally:
             mirror.push(done=bool(report and report.ok))
             lock.release()
+        if report is not None and report.ok:  # after every step (github:release uploaded)
+            prune_work(world, journal)
     assert report is not None
     if not report.ok and not keep_journal(report, existed, journal):
         _forget(journal)  # a run stopped by a gate leaves no trace
@@ -670,6 +701,26 @@ def lock_is_mine_and_dead(text: str, me: str) -> bool:
     return False
 
 
+def prune_work(world: World, journal: Journal) -> None:
+    """A complete release's work directory goes (its hashes are in the journal, its files on the
+    indexes and the GitHub release), unless [tool.release].keep_work; the bytes freed are
+    journaled as `pruned`. A failure never fails the release: it is journaled with its reason,
+    and release.prune removes the directory later."""
+    from release.commands.prune import remove_work
+
+    work = world.work_dir
+    if world.policy.keep_work or not work.exists():
+        return
+    at = int(world.clock()) if world.clock is not None else world.now
+    try:
+        freed = remove_work(world.repo, work)
+    except (OSError, ReleaseError) as exc:
+        why = exc.message if isinstance(exc, ReleaseError) else str(exc)
+        journal.set("pruned", {"at": at, "bytes": 0, "error": why})
+        return
+    journal.set("pruned", {"at": at, "bytes": freed})
+
+
 def keep_journal(report: engine.Report, existed: bool, journal: Journal) -> bool:
     """Keep the journal when it existed before, when any step did or found something, or when
     it holds test evidence (the record of a failing session is worth keeping)."""
@@ -699,15 +750,25 @@ def release(
     on_row: Callable[[engine.Row], None] | None = None,
     confirm: Callable[[list[Any]], bool] | None = None,
     offline: bool = False,
+    on_start: Callable[[str, str], None] | None = None,
+    on_log: Callable[[str], None] | None = None,
 ) -> tuple[Prepared, engine.Report]:
     """The body of release.patch/minor/major/rc/final: prepare, show, gates, run. Never prints:
-    `show` receives the prepared plan before the gates are enforced, `on_row` each step's row."""
-    p = prepare(req, path, config, dry_run=dry_run, offline=offline)
+    `show` receives the prepared plan before the gates are enforced, `on_start` each step's
+    name and description when it starts, `on_log` the steps' progress messages as they come,
+    `on_row` each step's row when it ends."""
+    p = prepare(req, path, config, dry_run=dry_run, offline=offline, on_log=on_log)
     if show:
         show(p)
     p.plan.require_ready()
     report = execute(
-        p, dry_run=dry_run, yes=yes, after_step=_kill_hook(), on_row=on_row, confirm=confirm
+        p,
+        dry_run=dry_run,
+        yes=yes,
+        after_step=_kill_hook(),
+        on_row=on_row,
+        confirm=confirm,
+        on_start=on_start,
     )
     return p, report
 

@@ -6,10 +6,18 @@ Read-only. For every item the journal recorded, ask the world again:
 - python: every recorded file is on the recorded index with the recorded sha256;
 - npm: NAME@VERSION is on the registry with the recorded shasum/integrity, and its dist-tag still
   serves it (or moved on to a higher version of the same kind); an RC is not `latest`;
-- docker: every recorded tag still serves the recorded digest (`release.docker.verify_world`).
+- docker: every recorded tag still serves the recorded digest (`release.docker.verify_world`);
+- a signed tag: the tag object origin has, fetched afresh, passes `git verify-tag`;
+- GitHub: the release of the tag exists, its prerelease flag is right, its body is the one
+  published (sha256 recorded by `github:release`), every asset downloaded through the API hashes
+  to the recorded sha256 (an asset the journal does not know differs too), and SHA256SUMS lists
+  exactly the artifacts the journal records (files, npm tarball, image digests) with their hashes;
+- announcements: a Discord message the journal recorded is still there (GET through the
+  webhook: `/messages/<id>`); for Slack, whose webhooks cannot be asked, the record itself.
 
 Each check is a row (item, expected, actual, ok); the task prints them as a table and exits
-non-zero naming the items that differ.
+non-zero naming the items that differ: 4 when something differs, 5 when nothing seen differs but
+some remote did not answer (unreachable is never reported as tampered).
 """
 
 from __future__ import annotations
@@ -58,7 +66,7 @@ def check_git(world: Any) -> list[Finding]:
 def check_python(world: Any, pkg: Any) -> list[Finding]:
     from release.adapters import pypi
 
-    facts = world.journal.facts(f"publish:{pkg.name}")
+    facts = world.journal.facts(f"publish:{pkg.ref}")
     files: dict[str, str] = facts.get("files") or {}
     if not files or not facts.get("index"):
         return [
@@ -91,7 +99,7 @@ def check_npm(world: Any, pkg: Any) -> list[Finding]:
     from release.adapters.npm import Npm, tag_ok
     from release.core.version import Version
 
-    facts = world.journal.facts(f"publish:{pkg.name}")
+    facts = world.journal.facts(f"publish:{pkg.ref}")
     if not facts.get("shasum") or not facts.get("name"):
         return [Finding(f"npm {pkg.name}", "a recorded publish", "no record in the journal", False)]
     registry = facts.get("registry") or world.policy.repositories.npm_registry
@@ -124,7 +132,8 @@ def check_npm(world: Any, pkg: Any) -> list[Finding]:
         )
     tag = facts.get("dist_tag")
     if tag:
-        ok, _why = tag_ok(tag, tags.get(tag), Version.parse(ver))
+        published = (seen or {}).get("versions")
+        ok, _why = tag_ok(tag, tags.get(tag), Version.parse(ver), published)
         rows.append(Finding(f"{item} dist-tag {tag}", ver, tags.get(tag) or "unset", ok))
         if tag != "latest" and tags.get("latest") == ver and facts.get("latest_before") != "":
             rows.append(Finding(f"{item} dist-tag latest", "not this version", ver, False))
@@ -138,20 +147,178 @@ def check_docker(world: Any) -> list[Finding]:
 
     diffs = docker.verify_world(world)
     if not diffs:
-        names = ", ".join(p.name for p in world.policy.packages if p.kind == "docker")
+        names = ", ".join(p.ref for p in world.policy.images())  # one per variant
         return [Finding(f"docker images ({names})", "recorded digests", "served", True)]
     return [Finding(item, str(expected), str(actual), False) for item, expected, actual in diffs]
 
 
+def check_signature(world: Any) -> list[Finding]:
+    """A signed tag (journaled by git:tag, or sign_tags set): origin's tag object verifies."""
+    mode = world.journal.facts("git:tag").get("signed") or world.policy.sign_tags
+    if not mode:
+        return []
+    item = f"git tag {world.tag} signature ({mode}) on {world.policy.remote}"
+    try:
+        ok, said = world.repo.verify_remote_tag(world.tag)
+    except ReleaseError as exc:
+        return [Finding(item, "a good signature", f"unreachable ({exc.message})", False, True)]
+    return [Finding(item, "a good signature", said or ("verified" if ok else "bad"), ok)]
+
+
+def check_github(world: Any) -> list[Finding]:
+    """The GitHub release against what `github:release` recorded (see the module docstring)."""
+    from release.core.checklist import SUMS_NAME, parse_sums, sums_differences, sums_entries
+
+    if not world.policy.github_repo:
+        return []
+    entry = world.journal.steps.get("github:release") or {}
+    if entry.get("status") == "skipped":
+        return []
+    item = f"github release {world.tag}"
+    facts = entry.get("facts") or {}
+    if not facts:
+        return [Finding(item, "a recorded release", "no record in the journal", False)]
+    built = sums_entries(world.journal.all_facts())
+    # assets recorded by github:release; else the built files (image digests are not assets)
+    recorded: dict[str, str] = facts.get("asset_sha256") or {
+        n: h for n, h in built.items() if not h.startswith("sha256:")
+    }
+    try:
+        from release.adapters.github import GitHub
+
+        gh = GitHub.from_policy(world.policy, world.env, attempts=2)
+        rel = gh.release_by_tag(world.tag)
+        hashes = gh.asset_hashes(rel) if rel is not None else {}
+        sums = gh.asset_bytes(rel, SUMS_NAME) if rel is not None and SUMS_NAME in hashes else None
+    except ReleaseError as exc:
+        return [Finding(item, "reachable", f"unreachable ({exc.message})", False, True)]
+    if rel is None:
+        return [Finding(item, "published", "missing", False)]
+    rows = [Finding(item, "published", "published", True)]
+    want_pre = bool(facts.get("prerelease", world.version.is_rc))
+    rows.append(
+        Finding(
+            f"{item} prerelease flag",
+            str(want_pre).lower(),
+            str(bool(rel.prerelease)).lower(),
+            bool(rel.prerelease) == want_pre,
+        )
+    )
+    body = facts.get("body_sha256")
+    if body:
+        import hashlib
+
+        seen = hashlib.sha256((rel.body or "").encode()).hexdigest()
+        rows.append(Finding(f"{item} body", _short(body), _short(seen), seen == body))
+    for name in sorted({*recorded, *hashes}):
+        want, have = recorded.get(name), hashes.get(name)
+        rows.append(
+            Finding(
+                f"{item} asset {name}",
+                _short(want) if want else "not an asset of the release",
+                _short(have) if have else "missing",
+                bool(want) and want == have,
+            )
+        )
+    if built:
+        listed = parse_sums(sums.decode("utf-8", "replace")) if sums is not None else {}
+        # the file against the journal; each attached file against the journal is its asset row
+        diffs = sums_differences(built, listed) if sums is not None else [f"{SUMS_NAME} missing"]
+        rows.append(
+            Finding(
+                f"{item} {SUMS_NAME}",
+                f"{len(built)} artifacts as journaled",
+                "; ".join(diffs[:3]) + (f"; and {len(diffs) - 3} more" if len(diffs) > 3 else "")
+                if diffs
+                else f"{len(listed)} artifacts, consistent",
+                not diffs,
+            )
+        )
+    return rows
+
+
+def _discord_message(hook: Any, message_id: str, thread_id: str) -> tuple[int, int]:
+    """(HTTP status, Discord error code) of GET <webhook>/messages/<id>: 200 while the message is
+    there, 404 with code 10008 (Unknown Message) once deleted. Never shows the webhook URL."""
+    import json
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from release.adapters.notify import USER_AGENT
+    from release.adapters.runner import http_timeout
+    from release.errors import RemoteError
+
+    parts = urllib.parse.urlsplit(hook.url)
+    path = parts.path.rstrip("/") + "/messages/" + urllib.parse.quote(message_id, safe="")
+    query = urllib.parse.urlencode({"thread_id": thread_id} if thread_id else {})
+    url = urllib.parse.urlunsplit(parts._replace(path=path, query=query))
+    req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT}, method="GET")
+    try:
+        with urllib.request.urlopen(req, timeout=http_timeout(10.0)) as resp:
+            return resp.status, 0
+    except urllib.error.HTTPError as exc:
+        try:
+            code = int((json.loads(exc.read() or b"{}") or {}).get("code") or 0)
+        except (ValueError, TypeError, AttributeError, OSError):
+            code = 0
+        return exc.code, code
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise RemoteError(
+            f"the #{hook.name} discord webhook could not be reached ({type(reason).__name__})"
+        ) from None
+
+
+def check_announcements(world: Any) -> list[Finding]:
+    """Each journaled announcement: a Discord message is still there; Slack: the record."""
+    rows = []
+    for step, name in (("notify:thread", "releases"), ("notify:announce", "announcements")):
+        channel = getattr(world.policy.notify, name, None)
+        entry = world.journal.steps.get(step) or {}
+        if channel is None or entry.get("status") == "skipped":
+            continue
+        facts = entry.get("facts") or {}
+        item = f"{channel.kind} #{name} {'thread' if step == 'notify:thread' else 'announcement'}"
+        if not facts.get("posted"):
+            rows.append(Finding(item, "posted", "no record in the journal", False))
+            continue
+        mid = str(facts.get("message_id") or "")
+        if channel.kind != "discord" or not mid:
+            how = "confirmed by hand" if facts.get("confirmed_by") else "posted"
+            rows.append(Finding(item, "a journal record", f"{how} (journal)", True))
+            continue
+        item = f"{item} message {mid}"
+        try:
+            from release.adapters.notify import Notifier
+
+            hook = Notifier(env=world.env).webhook(name, channel)
+            status, code = _discord_message(hook, mid, str(facts.get("thread_id") or ""))
+        except ReleaseError as exc:
+            rows.append(Finding(item, "present", f"unreachable ({exc.message})", False, True))
+            continue
+        if status == 200:
+            rows.append(Finding(item, "present", "present", True))
+        elif status == 404 and code == 10008:
+            rows.append(Finding(item, "present", "deleted (Unknown Message)", False))
+        else:
+            why = f"HTTP {status}" + (f", code {code}" if code else "")
+            rows.append(Finding(item, "present", f"could not be checked ({why})", False, True))
+    return rows
+
+
 def check_release(world: Any) -> list[Finding]:
-    """Every check of a release, in package order (git first)."""
+    """Every check of a release, in package order (git first), then GitHub and the channels."""
     rows = check_git(world)
+    rows += check_signature(world)
     for pkg in world.policy.publish_order():
         if pkg.kind == "python":
             rows += check_python(world, pkg)
         elif pkg.kind == "npm":
             rows += check_npm(world, pkg)
     rows += check_docker(world)
+    rows += check_github(world)
+    rows += check_announcements(world)
     return rows
 
 

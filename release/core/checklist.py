@@ -12,10 +12,24 @@ Each item is proven by journal step(s) (the engine records every step it runs). 
 every one of its steps was skipped (the reason is the step's), or when none of them is part of
 the release's plan (if the plan is known); else *pending*, with what the journal says. A person
 can also tick an item by hand (`mark`): the journal keeps who said so and why.
+
+What lets anyone check what the release published (github:release attaches it, release.verify
+compares with it), from the journal alone:
+
+- `sums_entries(facts)`: every artifact of a release and its hash (wheels and sdists of
+  `build:*`, the npm tarball of `pack:*`, the image digests of `push:*`); `render_sums` writes
+  them in `sha256sum` format, sorted by name (an image: `sha256:<digest>  <image>:<tag>`), and
+  `parse_sums` reads such a file back;
+- `sbom_name`, `dependency_closure`: a Python package's SBOM is named after its wheel
+  (`<dist>-<version>.cdx.json`) and lists what its installed requirements pull in;
+- `npm_provenance(env)`: `npm publish --provenance` only where an OIDC token can be had, i.e.
+  GitHub Actions with `id-token: write` (`GITHUB_ACTIONS=true`, `ACTIONS_ID_TOKEN_REQUEST_URL`).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,3 +147,115 @@ def mark(
     else:
         marks[key] = {"status": status, "note": note, "who": who, "when": when}
     return marks
+
+
+# ---- what lets anyone check a release (SHA256SUMS, SBOMs, npm provenance) ------------------
+
+SUMS_NAME = "SHA256SUMS"
+SBOM_SUFFIX = ".cdx.json"
+SBOM_EXTRA = "pip install release-kit[sbom]"  # what a missing cyclonedx-python-lib asks for
+
+
+def sums_entries(facts: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """{file name or image:tag: hash} of every artifact the journal records (step -> facts)."""
+    out: dict[str, str] = {}
+    for step, f in sorted(facts.items()):
+        if step.startswith("build:"):
+            for name, sha in (f.get("files") or {}).items():
+                out[str(name)] = str(sha).lower()
+        elif step.startswith("pack:"):
+            if f.get("tarball") and f.get("sha256"):
+                out[str(f["tarball"])] = str(f["sha256"]).lower()
+        elif step.startswith("push:"):
+            image = str(f.get("image") or "")
+            digests = dict(f.get("digests") or {})
+            for tag, digest in digests.items():
+                if image and digest and tag != "latest":  # `latest` moves; version tags do not
+                    out[f"{image}:{tag}"] = str(digest)
+    return out
+
+
+def render_sums(entries: Mapping[str, str]) -> str:
+    """`sha256sum` format: `<hash>  <name>` per line, sorted by name ('' when there is none)."""
+    return "".join(f"{entries[name]}  {name}\n" for name in sorted(entries))
+
+
+def parse_sums(text: str) -> dict[str, str]:
+    """{name: hash} of a `sha256sum` file (`*name`, the binary-mode marker, read as `name`)."""
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        m = re.fullmatch(r"(\S+) [ *](.+)", line.rstrip("\r"))
+        if m:
+            out[m.group(2)] = m.group(1)
+    return out
+
+
+def sums_differences(want: Mapping[str, str], have: Mapping[str, str]) -> list[str]:
+    """What a SHA256SUMS file (`have`) says differently from the journal (`want`), one per name."""
+    out = []
+    for name in sorted({*want, *have}):
+        if name not in have:
+            out.append(f"{name} missing")
+        elif name not in want:
+            out.append(f"{name} not an artifact of the release")
+        elif have[name].lower() != want[name].lower():
+            out.append(f"{name} has {have[name][:16]}, the journal {want[name][:16]}")
+    return out
+
+
+def wheel_dist(name: str) -> str:
+    """A distribution name as wheel file names spell it (PEP 427: runs of -_. become _)."""
+    return re.sub(r"[-_.]+", "_", name)
+
+
+def sbom_name(project: str, version: str) -> str:
+    """`<dist>-<version>.cdx.json`, the dist spelled as in the package's wheel name."""
+    return f"{wheel_dist(project)}-{version}{SBOM_SUFFIX}"
+
+
+def _normalize(name: str) -> str:
+    """PEP 503 name normalisation (what makes `Foo.Bar` and `foo-bar` the same project)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirement_name(req: str) -> str:
+    """The project a `Requires-Dist` line names; '' for one that only an extra pulls in."""
+    name, _, marker = req.partition(";")
+    if re.search(r"\bextra\s*==", marker):
+        return ""
+    m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", name)
+    return _normalize(m.group(1)) if m else ""
+
+
+def dependency_closure(
+    root: str, installed: Iterable[Mapping[str, Any]]
+) -> tuple[list[Mapping[str, Any]], dict[str, list[str]]]:
+    """What `root` pulls in among the installed distributions (each {name, version, requires}).
+
+    Returns (the distributions reachable from root, root first, the rest by name; {normalised
+    name: the normalised names it depends on, installed ones only}). An installer's own
+    distributions (pip in a venv made with it) are left out unless something requires them."""
+    by_name = {_normalize(str(d["name"])): d for d in installed}
+    edges = {
+        n: sorted({r for r in map(requirement_name, d.get("requires") or []) if r in by_name} - {n})
+        for n, d in by_name.items()
+    }
+    start = _normalize(root)
+    if start not in by_name:
+        return [], {}
+    seen = {start}
+    todo = [start]
+    while todo:
+        for dep in edges[todo.pop()]:
+            if dep not in seen:
+                seen.add(dep)
+                todo.append(dep)
+    order = [start, *sorted(seen - {start})]
+    return [by_name[n] for n in order], {n: edges[n] for n in order}
+
+
+def npm_provenance(env: Mapping[str, str]) -> bool:
+    """Publish with `--provenance`: in GitHub Actions with an OIDC token to ask for."""
+    return env.get("GITHUB_ACTIONS", "") == "true" and bool(
+        env.get("ACTIONS_ID_TOKEN_REQUEST_URL", "").strip()
+    )

@@ -7,6 +7,7 @@ release kind, and `NotReady` reports every failed one at once. Gates that need a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,12 @@ def start_point(
     kind: str, branch_now: str | None, commit: str | None, facts: Any, policy: Policy, branch: str
 ) -> list[Gate]:
     """minor/major: cut from main (or a --commit on main); patch/rc/final: the release branch exists."""
+    return _start_point(kind, branch_now, commit, facts, policy, branch)
+
+
+def _start_point(
+    kind: str, branch_now: str | None, commit: str | None, facts: Any, policy: Policy, branch: str
+) -> list[Gate]:
     if kind in ("minor", "major"):
         on_main = branch_now == policy.main_branch or commit is not None or bool(facts.resume)
         out = [
@@ -265,3 +272,33 @@ def promotion(
         else f"{branch} changed since {last_rc}: {', '.join(extra[:8])}"
         f"{' ...' if len(extra) > 8 else ''} (cut another RC with release.rc)",
     )
+
+
+def tag_signing(policy: Policy, setup: Mapping[str, Any] | None) -> Gate:
+    """With `sign_tags`, git has what it takes to sign the release tag and to verify it before
+    the push: a signing key (user.signingkey); for ssh, the key's file and the allowed signers
+    file `git verify-tag` reads (gpg.ssh.allowedSignersFile). Checked before anything is made."""
+    mode = policy.sign_tags
+    if not mode:
+        return Gate("signed tag", True, "sign_tags is not set", skipped=True)
+    s = setup or {}
+    problems = []
+    if not s.get("key"):
+        example = "~/.ssh/id_ed25519" if mode == "ssh" else "<your gpg key id>"
+        problems.append(
+            f"sign_tags = {mode!r} but git has no user.signingkey "
+            f"(git config user.signingkey {example})"
+        )
+    elif mode == "ssh" and not s.get("key_file_exists"):
+        problems.append(f"the ssh signing key {s.get('key_file') or s['key']} does not exist")
+    if mode == "ssh" and not s.get("allowed_signers"):
+        problems.append(
+            "git verify-tag needs gpg.ssh.allowedSignersFile to check an ssh signature "
+            "(a file of '<email> <public key>' lines)"
+        )
+    elif mode == "ssh" and not s.get("allowed_signers_exists"):
+        problems.append(f"the allowed signers file {s['allowed_signers']} does not exist")
+    if problems:
+        return Gate("signed tag", False, "; ".join(problems))
+    key = str(s.get("key_file") or s["key"])
+    return Gate("signed tag", True, f"{mode}: {key if len(key) <= 60 else key[:57] + '...'}")

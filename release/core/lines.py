@@ -26,9 +26,9 @@ def release_type(version: Version, kind: str) -> str:
 
 def supported_lines(tags: TagSet, policy: Policy) -> list[str]:
     """The newest `supported_lines` lines with a final, minus those declared end of life."""
-    with_final = sorted({t.version.line for t in tags.finals if t.version})
+    with_final = tags.final_lines()
     newest = (
-        [line_str(x) for x in with_final][-policy.supported_lines :]
+        [line_str(x) for x in with_final[-policy.supported_lines :]]
         if policy.supported_lines
         else []
     )

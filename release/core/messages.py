@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from release.core.policy import Policy
+from release.core.routing import github_web_url
 from release.core.version import Version
 from release.core.windows import Window
 
@@ -212,10 +213,10 @@ def project_name(policy: Policy, fallback: str = "") -> str:
 
 
 def release_url(policy: Policy, tag: str) -> str:
-    """The GitHub release page of `tag` (empty when no GitHub repository is configured)."""
-    return (
-        f"https://github.com/{policy.github_repo}/releases/tag/{tag}" if policy.github_repo else ""
-    )
+    """The GitHub release page of `tag` on the configured host (empty without a repository)."""
+    if not policy.github_repo:
+        return ""
+    return f"{github_web_url(policy.github_api)}/{policy.github_repo}/releases/tag/{tag}"
 
 
 def thread_title(version: Version, policy: Policy) -> str:

@@ -32,10 +32,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
+from release.core.routing import GITHUB_WEB, github_web_url
 from release.core.version import TagInfo, TagSet, Version
 
 # ---- sections --------------------------------------------------------------------------------
@@ -59,6 +61,32 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 SECTION_TITLES = dict(SECTIONS)
 
 SECTION_ORDER = {key: i for i, (key, _) in enumerate(SECTIONS)}
+
+DEFAULT_HIDDEN = ("chore", "test", "ci")  # [tool.release.notes].hidden by default
+
+
+def section_layout(config: Any = None) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(key, title, types) of every section in order, from [tool.release.notes].sections
+    (`config.sections`, NotesSection values); the built-in SECTIONS when none are configured.
+    Custom sections are keyed by their first type; "other" is appended when no section lists it."""
+    custom = list(getattr(config, "sections", None) or ())
+    if not custom:
+        return [(k, t, (k,)) for k, t in SECTIONS]
+    out = [(sec.types[0], sec.title, tuple(sec.types)) for sec in custom]
+    if not any("other" in types for _, _, types in out):
+        out.append(("other", SECTION_TITLES["other"], ("other",)))
+    return out
+
+
+def _section_of(e: Entry, layout: list[tuple[str, str, tuple[str, ...]]]) -> str:
+    """The key of the section an entry goes to under `layout`."""
+    wanted = [e.section] if not e.breaking else ["breaking", e.type or "other"]
+    for w in wanted:
+        for key, _, types in layout:
+            if w in types:
+                return key
+    return "other"
+
 
 TYPE_ALIASES = {
     "feature": "feat",
@@ -278,14 +306,53 @@ def entries_of(commits: Sequence[Commit]) -> list[Entry]:
 # ---- range rules (pure) --------------------------------------------------------------------------
 
 
-def previous_tag(tagset: TagSet, version: Version) -> TagInfo | None:
-    """The tag a release's notes start from (see the module docstring for the rules)."""
-    base = version.base
-    below = [t for t in tagset.finals if t.version is not None and t.version < base]
-    if not below:
-        return None
-    same_line = [t for t in below if t.version is not None and t.version.line == base.line]
-    return (same_line or below)[-1]  # finals are sorted by version
+def _first_dates(tagset: TagSet) -> dict[Version, int]:
+    """The date of the first tag (an RC or the final) of every version base, one pass."""
+    out: dict[Version, int] = {}
+    for t in (*tagset.rcs, *tagset.finals):
+        if t.version is not None and t.date:
+            b = t.version.base
+            if b not in out or t.date < out[b]:
+                out[b] = t.date
+    return out
+
+
+def _previous(
+    tagset: TagSet, version: Version, first: Mapping[Version, int] | None
+) -> TagInfo | None:
+    found = tagset.previous_final(version)  # binary searches: same line, else any line
+    if (
+        first is None
+        or found is None
+        or found.version is None
+        or found.version.line == version.line
+    ):
+        return found
+    # X.Y.0: the final its line branched from, i.e. the highest final below it that existed
+    # when its first tag was made; a later patch of an older line never moves a published range
+    cutoff = first.get(version.base)
+    if not cutoff:
+        return found
+    i = bisect_left(tagset.finals, version.base._key(), key=lambda t: t.version._key())  # type: ignore[union-attr]
+    while i > 0:
+        i -= 1
+        t = tagset.finals[i]
+        if not t.date or t.date <= cutoff:
+            return t
+    return None
+
+
+def previous_tag(tagset: TagSet, version: Version, *, as_published: bool = False) -> TagInfo | None:
+    """The tag a release's notes start from (see the module docstring for the rules): the
+    previous final of the same line, else the highest final below (binary searches in the
+    TagSet's sorted finals).
+
+    `as_published=True` (what every command uses): for X.Y.0 the highest final below it that
+    was tagged no later than X.Y.0's first tag (its rc1), i.e. the final its line branched from;
+    a patch of an older line tagged later never moves a published range (v0.1.0...v0.2.0 stays
+    so after 0.1.1). One pass over the tags for their dates, then a walk down from the binary
+    search past the finals tagged later. Tags without a date are never skipped."""
+    return _previous(tagset, version, _first_dates(tagset) if as_published else None)
 
 
 # ---- notes -------------------------------------------------------------------------------------
@@ -313,23 +380,29 @@ class Notes:
     override_reason: str | None = None
     new_contributors: tuple[tuple[str, int | None], ...] = ()  # (login, first PR), from enrichment
     head: str = ""  # the commit the notes end at
+    github_url: str = GITHUB_WEB  # web host of the links (routing.github_web_url of github_api)
+    config: Any = None  # [tool.release.notes] (policy.NotesConfig); None: the built-in layout
+    changelog_body: str | None = None  # the CHANGELOG.md section body from changelog_template
+    notes_body: str | None = None  # the release notes (GitHub body) from notes_template
 
     # ---- derived -------------------------------------------------------------------------
     @property
     def compare_url(self) -> str | None:
         if self.github_repo and self.previous_tag:
-            return f"https://github.com/{self.github_repo}/compare/{self.previous_tag}...{self.tag}"
+            return f"{self.github_url}/{self.github_repo}/compare/{self.previous_tag}...{self.tag}"
         return None
 
     def pr_url(self, n: int) -> str | None:
-        return f"https://github.com/{self.github_repo}/pull/{n}" if self.github_repo else None
+        return f"{self.github_url}/{self.github_repo}/pull/{n}" if self.github_repo else None
 
     def sections(self) -> list[tuple[str, str, list[Entry]]]:
-        """(key, title, entries) in the fixed order, empty sections left out."""
+        """(key, title, entries) in the configured order (`section_layout`), empty sections
+        left out."""
+        layout = section_layout(self.config)
         buckets: dict[str, list[Entry]] = {}
         for e in self.entries:
-            buckets.setdefault(e.section, []).append(e)
-        return [(k, t, buckets[k]) for k, t in SECTIONS if k in buckets]
+            buckets.setdefault(_section_of(e, layout), []).append(e)
+        return [(k, t, buckets[k]) for k, t, _ in layout if k in buckets]
 
     @property
     def contributors(self) -> list[str]:
@@ -392,7 +465,13 @@ class Notes:
     @property
     def markdown(self) -> str:
         """The CHANGELOG.md section: `## [X.Y.Z] - DATE` and the sections."""
-        return f"{self.heading}\n\n{self.body_markdown(3)}"
+        return f"{self.heading}\n\n{self.changelog_markdown()}"
+
+    def changelog_markdown(self) -> str:
+        """The body of the CHANGELOG.md section: changelog_template's text when configured."""
+        if self.changelog_body is not None:
+            return self.changelog_body.rstrip("\n") + "\n"
+        return self.body_markdown(3)
 
     @property
     def plain(self) -> str:
@@ -413,7 +492,10 @@ class Notes:
 
     @property
     def github_body(self) -> str:
-        """The GitHub release body: sections with authors, contributors, compare link."""
+        """The GitHub release body: sections with authors, contributors, compare link (or
+        notes_template's text when configured)."""
+        if self.notes_body is not None:
+            return self.notes_body.rstrip("\n") + "\n"
         out = ["## What's Changed\n", self.body_markdown(3, authors=True).rstrip("\n") + "\n"]
         if self.new_contributors:
             out.append("## New Contributors\n")
@@ -505,17 +587,24 @@ def make_notes(
     github_repo: str = "",
     override_reason: str | None = None,
     head: str = "",
+    github_api: str = "",
+    config: Any = None,
 ) -> Notes:
-    """Notes from already collected commits (pure)."""
+    """Notes from already collected commits (pure); links go to the web host of `github_api`
+    ([tool.release].github_api; empty: github.com). `config` is [tool.release.notes]: its
+    hidden types are left out (never a breaking change), its sections order the rest."""
+    hidden = set(getattr(config, "hidden", DEFAULT_HIDDEN))
     return Notes(
         version=version,
         tag=tag,
         previous_tag=previous,
         date=date,
-        entries=entries_of(commits),
+        entries=[e for e in entries_of(commits) if e.breaking or e.section not in hidden],
+        config=config,
         github_repo=github_repo,
         override_reason=override_reason,
         head=head,
+        github_url=github_web_url(github_api) if github_api else GITHUB_WEB,
     )
 
 
@@ -556,7 +645,8 @@ def enrich(notes: Notes, fetch: Callable[[list[int]], Mapping[int, PrFacts]]) ->
         labels = tuple(str(x) for x in f.get("labels", ()))
         e2 = replace(e, labels=labels)
         lowered = {x.lower() for x in labels}
-        if lowered & {"breaking", "breaking-change"}:
+        marks = getattr(notes.config, "breaking_labels", ("breaking", "breaking-change"))
+        if lowered & {x.lower() for x in marks}:
             e2.breaking, e2.section = True, "breaking"
         elif e.section == "other":
             for lab in labels:
@@ -576,7 +666,7 @@ def enrich(notes: Notes, fetch: Callable[[list[int]], Mapping[int, PrFacts]]) ->
 def history_targets(tagset: TagSet) -> list[TagInfo]:
     """The tags that get a section, ascending: every final, plus the last RC of an open version.
 
-    (Same rule as `TagSet.open_rc_bases`, computed with a set: that one is quadratic in tags.)
+    (Same rule as `TagSet.open_rc_bases`, one pass over the counted RCs.)
     """
     targets = [t for t in tagset.finals if t.sha]
     finals = {t.version for t in tagset.finals}
@@ -590,28 +680,13 @@ def history_targets(tagset: TagSet) -> list[TagInfo]:
     return targets
 
 
-def previous_tags(tagset: TagSet) -> dict[Version, TagInfo | None]:
-    """`previous_tag` for every final and counted RC base at once, in one pass (pure)."""
-    keyed = sorted(
-        [(t.version._key(), t) for t in tagset.finals if t.version is not None],
-        key=lambda kt: kt[0],
-    )
+def previous_tags(tagset: TagSet, *, as_published: bool = False) -> dict[Version, TagInfo | None]:
+    """`previous_tag` for every final and counted RC base at once (pure; the first-tag dates
+    are read in one pass, each lookup is a binary search)."""
     bases = {t.version.base for t in tagset.rcs if t.version is not None}
     bases |= {t.version for t in tagset.finals if t.version is not None}
-    queries = sorted(bases, key=lambda v: v._key())
-    out: dict[Version, TagInfo | None] = {}
-    last_of_line: dict[tuple[int, int], TagInfo] = {}
-    last: TagInfo | None = None
-    i = 0
-    for q in queries:
-        qk = q._key()
-        while i < len(keyed) and keyed[i][0] < qk:
-            t = keyed[i][1]
-            last = t
-            last_of_line[t.version.line] = t  # type: ignore[union-attr]
-            i += 1
-        out[q] = last_of_line.get(q.line, last)
-    return out
+    first = _first_dates(tagset) if as_published else None
+    return {q: _previous(tagset, q, first) for q in bases}
 
 
 def assign(commits: Sequence[Commit], targets: Sequence[TagInfo]) -> dict[str, list[Commit]]:
@@ -646,11 +721,41 @@ CHANGELOG_INTRO = (
 )
 
 
-def render_changelog(notes: Iterable[Notes]) -> str:
-    """A whole CHANGELOG.md (keep-a-changelog layout) from notes, newest first (pure)."""
-    parts = [f"{CHANGELOG_TITLE}\n\n{CHANGELOG_INTRO}\n## [Unreleased]\n"]
+def render_changelog(notes: Iterable[Notes], unreleased: Notes | None = None) -> str:
+    """A whole CHANGELOG.md (keep-a-changelog layout) from notes, newest first (pure); the
+    `unreleased` notes (what the current branch holds past every release) under [Unreleased]."""
+    head = f"{CHANGELOG_TITLE}\n\n{CHANGELOG_INTRO}\n## [Unreleased]\n"
+    if unreleased is not None and unreleased.entries:
+        head += "\n" + unreleased.body_markdown(3)
+    parts = [head]
     parts += [n.markdown for n in notes]
     return "\n".join(parts)
+
+
+def unreleased_commits(
+    commits: Sequence[Commit], released: Iterable[Sequence[Commit]]
+) -> list[Commit]:
+    """The commits of the current branch that no release holds, minus the changes a release
+    already holds as a cherry-pick or backport (same original PR, or picked from them)."""
+    prs: set[int] = set()
+    shas: set[str] = set()
+    for group in released:
+        for e in entries_of(group):
+            if e.pr is not None:
+                prs.add(e.pr)
+                prs.update(e.backports)
+            shas.add(e.sha)
+            if e.picked_from:
+                shas.add(e.picked_from)
+    out = []
+    for c in commits:
+        if c.sha in shas:
+            continue
+        e = classify(c)
+        if e.pr is not None and e.pr in prs:
+            continue
+        out.append(c)
+    return out
 
 
 # ---- CHANGELOG.md ---------------------------------------------------------------------------------
@@ -681,6 +786,9 @@ def insert_section(text: str, notes: Notes) -> str:
     """
     if changelog_text_has(text, notes.version):
         return text
+    folded = ""
+    if notes.version.rc is None:
+        text, folded = _drop_rc_sections(text, notes.version)
     if not text.strip():
         text = f"{CHANGELOG_TITLE}\n\n{CHANGELOG_INTRO}"
     m = _UNRELEASED.search(text)
@@ -705,7 +813,9 @@ def insert_section(text: str, notes: Notes) -> str:
         keep = ""
     else:  # nothing written, or only an empty template (### Added / ### Fixed): it stays
         keep = hand.rstrip() + "\n\n" if hand.strip() else ""
-    section += notes.body_markdown(3)
+    if folded:
+        section += folded.rstrip() + "\n\n"
+    section += notes.changelog_markdown()
     rest = text[body_end:]
     new = (
         text[:head_end]
@@ -718,6 +828,38 @@ def insert_section(text: str, notes: Notes) -> str:
     if link_defs and notes.compare_url:
         new = _move_links(new, notes)
     return new if new.endswith("\n") else new + "\n"
+
+
+_GENERATED_START = re.compile(
+    r"^(?:#{3,}[ \t]|_No changes\._|\*\*Full Changelog\*\*|Changes since |> Released before )",
+    re.M,
+)
+
+
+def _drop_rc_sections(text: str, final: Version) -> tuple[str, str]:
+    """Remove the sections (and `[X.Y.ZrcN]: ...` link definitions) of `final`'s RCs; the
+    final's section lists every change of them once. Hand-written text of an RC section (what
+    stands above its generated lists) is returned, oldest RC first, to fold into the final's."""
+    v = re.escape(str(final.base).lstrip("vV"))
+    head = re.compile(rf"^##[ \t]+\[?v?{v}-?rc\.?\d+\]?(?=[\s(-]|$)[^\n]*\n?", re.M)
+    hands: list[str] = []
+    while True:
+        m = head.search(text)
+        if m is None:
+            break
+        nxt = _ANY_H2.search(text, m.end())
+        defs = re.compile(r"^\[[^\]\n]+\]:[ \t]", re.M).search(text, m.end())
+        end = nxt.start() if nxt else len(text)
+        if defs and defs.start() < end:
+            end = defs.start()
+        body = text[m.end() : end]
+        g = _GENERATED_START.search(body)
+        hand = (body[: g.start()] if g else body).strip("\n")
+        if _has_content(hand) and hand not in hands:
+            hands.append(hand.rstrip())
+        text = text[: m.start()] + text[end:]
+    text = re.sub(rf"^\[v?{v}-?rc\.?\d+\]:[^\n]*\n?", "", text, flags=re.M | re.I)
+    return text, "\n\n".join(reversed(hands))
 
 
 def _has_content(text: str) -> bool:

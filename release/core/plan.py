@@ -8,12 +8,14 @@ places them. A gate that cannot apply to this repository is shown as skipped wit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from release.core import gates as g
 from release.core.gates import Gate
 from release.core.policy import Policy
+from release.core.routing import python_index
 from release.core.version import (
     TagSet,
     Version,
@@ -24,7 +26,7 @@ from release.core.version import (
     next_rc,
 )
 from release.core.windows import window_for
-from release.errors import NotReady, VersionError
+from release.errors import ConfigError, NotReady, ReleaseError, VersionError
 
 KINDS = ("patch", "minor", "major", "rc", "final")
 
@@ -65,6 +67,7 @@ class Facts:
     now: int
     owner: str = ""
     codeowners_path: str | None = None
+    tag_signing: dict[str, Any] | None = None  # the signing setup when sign_tags is set
     codeowners_text: str | None = None
     origin_refs: dict[str, str] = field(default_factory=dict)  # ls-remote: full ref -> sha (peeled)
     origin_error: str = ""  # origin could not be read (no remote, refused connection)
@@ -199,6 +202,7 @@ def make_plan(state: Any, policy: Policy, req: Request, facts: Facts) -> Plan:
     gates: list[Gate] = [
         g.clean_tree(state.dirty),
         *g.start_point(req.kind, state.branch, req.commit, facts, policy, branch),
+        g.tag_signing(policy, facts.tag_signing),
         g.in_sync(
             facts,
             policy,
@@ -266,12 +270,29 @@ def make_plan(state: Any, policy: Policy, req: Request, facts: Facts) -> Plan:
     )
 
 
+LOCK_FILES = {"uv.lock": "pyproject.toml", "package-lock.json": "package.json"}  # lock: manifest
+
+
+def lock_dirs(policy: Policy) -> list[str]:
+    """Directories whose lock files a release refreshes: the root and each package's path."""
+    out = ["."]
+    for pkg in policy.packages:
+        d = pkg.path.strip("/") or "."
+        if d not in out:
+            out.append(d)
+    return out if policy.refresh_locks else []
+
+
 def allowed_promotion_files(policy: Policy) -> set[str]:
-    """Files a final may change relative to its last RC: the version files and the changelog."""
-    allowed = {policy.changelog, *policy.version_files}
+    """Files a final may change relative to its last RC: the version files, the changelog and
+    the lock files the release refreshes (regenerated from the checked manifests)."""
+    allowed = {*([policy.changelog] if policy.changelog else []), *policy.version_files}
     for pkg in policy.packages:
         for vf in pkg.version_files:
             allowed.add(_join(pkg.path, vf))
+    for d in lock_dirs(policy):
+        for lock in LOCK_FILES:
+            allowed.add(_join(d, lock))
     return allowed
 
 
@@ -287,3 +308,165 @@ def version_file_paths(policy: Policy) -> list[tuple[str, list[str]]]:
 def _join(base: str, rel: str) -> str:
     base = base.strip("/")
     return rel if base in ("", ".") else f"{base}/{rel}"
+
+
+# ---- release trains (commands/train.py) ---------------------------------------------------------
+# One version across several repositories, clients before the server: the order of the members
+# (`train_order`: depends_on, stable in the listed order; the repository holding the train is not
+# listed and always goes last), the version a member's own history gives (`own_next`), the one
+# line that refuses a member before anything is done (`train_refusal`), the unfinished train
+# journal a re-run resumes (`train_resume`), and what the train's one announcement lists
+# (`train_artifacts`, `with_train_members`).
+
+TRAIN_FROM_BRANCH = ("patch", "rc", "final")  # kinds made from release-X.Y.x, never from main
+
+
+def train_order(members: Sequence[Any]) -> list[str]:
+    """Member names in dependency order: each after the members it `depends_on`, otherwise in
+    the listed order. An unknown name, a member depending on itself, or a cycle is a
+    ConfigError naming the key."""
+    by_name = {m.name: m for m in members}
+    for i, m in enumerate(members):
+        for dep in m.depends_on:
+            if dep == m.name:
+                raise ConfigError(
+                    f"[tool.release].train[{i}] ({m.name}) depends_on itself", "remove it"
+                )
+            if dep not in by_name:
+                raise ConfigError(
+                    f"[tool.release].train[{i}] ({m.name}) depends_on {dep!r}, which is not a "
+                    "member of the train",
+                    f"known members: {', '.join(by_name) or 'none'} (this repository is always "
+                    "the last member and is not listed)",
+                )
+    done: list[str] = []
+    visiting: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in done:
+            return
+        if name in visiting:
+            cycle = " -> ".join([*visiting[visiting.index(name) :], name])
+            raise ConfigError(
+                f"[tool.release].train depends_on has a cycle: {cycle}", "remove one edge"
+            )
+        visiting.append(name)
+        for dep in by_name[name].depends_on:
+            visit(dep)
+        visiting.pop()
+        done.append(name)
+
+    for m in members:
+        visit(m.name)
+    return done
+
+
+def own_next(
+    tags: TagSet, policy: Policy, kind: str, line: tuple[int, int] | None
+) -> tuple[Version | None, str]:
+    """(the version `kind` gives from this history, '') or (None, why there is none): what the
+    member's own `release.<kind>` would plan when it resumes nothing (as `target` does)."""
+    try:
+        if kind in ("minor", "major"):
+            nxt = next_minor(tags) if kind == "minor" else next_major(tags)
+            if kind not in policy.rc_required and nxt.version.rc == 1:
+                return nxt.version.base, ""
+            return nxt.version, ""
+        if line is None:
+            return None, f"a {kind} needs a release line"
+        if kind == "patch":
+            return next_patch(tags, line).version, ""
+        nxt = next_rc(tags, line) if kind == "rc" else final_of(tags, line)
+        return nxt.version, ""
+    except (ReleaseError, IndexError) as exc:
+        return None, exc.message if isinstance(exc, ReleaseError) else f"no {kind} on this line"
+
+
+def train_refusal(
+    name: str,
+    kind: str,
+    train: Version,
+    own: Version | None,
+    *,
+    why: str = "",
+    tag: str = "",
+    tag_there: bool = False,
+    branch: str = "",
+    branch_there: bool = True,
+) -> str:
+    """The one line that refuses member `name` before anything happens, or '' when it agrees:
+    its own next version must be the train's, the train's tag must be new there, and a patch,
+    RC or final needs the member's release branch (it is never made from main)."""
+    if kind in TRAIN_FROM_BRANCH and not branch_there:
+        return (
+            f"{name}: has no {branch}, here or on its remote; a {kind} of the train is made from "
+            f"{branch}, never from main (push {branch} there first)"
+        )
+    there = f" (tag {tag} exists there)" if tag_there else ""
+    if own is None:
+        return f"{name}: has no next {kind} of its own ({why}), the train's is {train}{there}"
+    if own != train:
+        return f"{name}: its next {kind} is {own}, the train's is {train}{there}"
+    if tag_there:
+        return f"{name}: tag {tag} already exists there; the train would release {train} again"
+    return ""
+
+
+def train_resume(
+    journals: Sequence[tuple[str, dict[str, Any]]], kind: str, line: tuple[int, int] | None
+) -> str | None:
+    """The version of the newest unfinished train journal of this kind (and line, for a patch,
+    RC or final), which a re-run of the same command resumes; None: start a new train."""
+    found: list[Version] = []
+    for version, data in journals:
+        meta = data.get("train") or {}
+        if data.get("complete") or meta.get("kind") != kind:
+            continue
+        try:
+            v = Version.parse(version)
+        except ReleaseError:
+            continue
+        if kind in TRAIN_FROM_BRANCH and line is not None and v.line != line:
+            continue
+        found.append(v)
+    return max(found).pep440() if found else None
+
+
+def train_artifacts(policy: Policy, version: Version) -> list[str]:
+    """What one member's release publishes, one short phrase per package."""
+    out: list[str] = []
+    for pkg in policy.publish_order():
+        if pkg.kind == "python":
+            index = python_index(version, policy.repositories).label
+            out.append(f"{pkg.name} {version.pep440()} on {index}")
+        elif pkg.kind == "npm":
+            out.append(f"{pkg.name}@{version.semver()} on npm")
+        elif pkg.kind == "docker":
+            for v in pkg.variants or [""]:
+                image = pkg.image.replace("{variant}", v)
+                out.append(f"{image}:{version.docker_tag()}")
+    return out
+
+
+def with_train_members(
+    text: str, members: Sequence[tuple[str, str, list[str]]], limit: int = 1900
+) -> str:
+    """An announcement (the last release's) with the train's other members added before its
+    closing link: one line per member, its tag and what it published; bounded by `limit`."""
+    if not members:
+        return text
+    lines = ["Released with it:"]
+    for name, tag, made in members:
+        lines.append(f"- {name} {tag}" + (f": {', '.join(made)}" if made else ""))
+    block = "\n".join(lines)
+    body = text.rstrip("\n")
+    head, sep, last = body.rpartition("\n")
+    if sep and last.startswith("Full release notes:"):
+        body, tail = head.rstrip("\n"), last
+    else:
+        tail = ""
+    room = limit - len(body) - len(tail) - 4
+    if len(block) > room:
+        block = block[: max(room - 1, 0)].rstrip() + "…" if room > 20 else ""
+    parts = [p for p in (body, block, tail) if p]
+    return "\n\n".join(parts)

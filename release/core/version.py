@@ -20,6 +20,7 @@ Rules for messy histories (documented in docs/versioning.md):
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import total_ordering
@@ -194,9 +195,25 @@ def classify_tag(name: str, prefix: str = "v", date: int = 0, sha: str = "") -> 
     body = name[len(prefix) :]
     m = _CANON.match(body)
     if m:
-        v = Version.parse(body)
-        return TagInfo(name, "rc" if v.is_rc else "final", v, "", date, sha)
+        # Two objects per tag, built from this match (no second parse) and without the frozen
+        # dataclasses' __init__, which sets each field through object.__setattr__: the same
+        # objects (equal, same hash and repr) at half the cost, for every tag of a repository.
+        # Valid while Version and TagInfo have no __post_init__, no slots and no computed field
+        # (tests/unit/core/test_version_scaling.py checks it).
+        major, minor, patch, rc = m.groups()
+        v = _new(Version)
+        d = v.__dict__
+        d["major"], d["minor"], d["patch"] = int(major), int(minor), int(patch)
+        d["rc"] = None if rc is None else int(rc)
+        t = _new(TagInfo)
+        d = t.__dict__
+        d["name"], d["kind"], d["version"] = name, "final" if rc is None else "rc", v
+        d["reason"], d["date"], d["sha"] = "", date, sha
+        return t
     return TagInfo(name, "stray", None, _stray_reason(body), date, sha)
+
+
+_new = object.__new__
 
 
 def _stray_reason(body: str) -> str:
@@ -234,9 +251,61 @@ class Anomaly:
     reason: str
 
 
+_Base = tuple[int, int, int]  # (major, minor, patch): an index key, hashed in C
+
+
+class _Index:
+    """The finals by version and by line, built in one pass over the sorted finals, so that no
+    query scans every tag: `has_final`, `finals_of_line` and the anomaly rules are dict lookups.
+    Keyed by plain tuples, so building it makes no `Version` per tag. (The RCs of one version
+    are a run of the sorted RCs: `rcs_of` finds it with two binary searches, no index.)"""
+
+    __slots__ = ("final_by_base", "finals_by_line")
+
+    def __init__(self, finals: list[TagInfo]) -> None:
+        self.final_by_base: dict[_Base, TagInfo] = {}
+        self.finals_by_line: dict[tuple[int, int], list[TagInfo]] = {}
+        by_base, by_line = self.final_by_base, self.finals_by_line
+        for t in finals:  # sorted by version: each line's list is sorted, its last is its top
+            v = t.version
+            if v is None:
+                continue
+            by_base.setdefault((v.major, v.minor, v.patch), t)  # the first, as a scan finds it
+            line = (v.major, v.minor)
+            same = by_line.get(line)
+            if same is None:
+                by_line[line] = [t]
+            else:
+                same.append(t)
+
+
+class _Counted:
+    """The RCs that count (not anomalies), by line, and the open X.Y.0 bases: built once."""
+
+    __slots__ = ("by_line", "open_bases", "rcs")
+
+    def __init__(self, rcs: list[TagInfo], ignored: set[str], finals: dict[_Base, TagInfo]) -> None:
+        self.rcs = [t for t in rcs if t.name not in ignored] if ignored else list(rcs)
+        self.by_line: dict[tuple[int, int], list[TagInfo]] = {}
+        bases: set[_Base] = set()
+        for t in self.rcs:
+            v = t.version
+            if v is None:
+                continue
+            self.by_line.setdefault((v.major, v.minor), []).append(t)
+            if v.patch == 0 and (v.major, v.minor, 0) not in finals:
+                bases.add((v.major, v.minor, 0))
+        self.open_bases = [Version(*b) for b in sorted(bases)]
+
+
 @dataclass
 class TagSet:
-    """Every tag of a repository, classified once; the input of every next-version rule."""
+    """Every tag of a repository, classified once; the input of every next-version rule.
+
+    Every query is a lookup in an index built once (one pass over the tags), never a scan of
+    every tag per call: building a TagSet and answering the rules is O(n log n) in tags (the
+    sort). The indexes are rebuilt if a list is replaced or grows (treat a TagSet as read-only).
+    """
 
     finals: list[TagInfo] = field(default_factory=list)  # sorted by version
     rcs: list[TagInfo] = field(default_factory=list)  # sorted by version
@@ -247,11 +316,12 @@ class TagSet:
     @classmethod
     def from_tags(cls, tags: Iterable[TagInfo]) -> TagSet:
         ts = cls()
+        lists = {"final": ts.finals, "rc": ts.rcs, "stray": ts.strays}
         for t in tags:
             ts.by_name[t.name] = t
-            {"final": ts.finals, "rc": ts.rcs, "stray": ts.strays}[t.kind].append(t)
-        ts.finals.sort(key=lambda t: t.version)  # type: ignore[arg-type,return-value]
-        ts.rcs.sort(key=lambda t: t.version)  # type: ignore[arg-type,return-value]
+            lists[t.kind].append(t)
+        ts.finals.sort(key=_version_key)
+        ts.rcs.sort(key=_version_key)
         ts.strays.sort(key=lambda t: t.name)
         ts._find_anomalies()
         return ts
@@ -260,63 +330,105 @@ class TagSet:
     def from_names(cls, names: Iterable[str], prefix: str = "v") -> TagSet:
         return cls.from_tags(classify_tag(n, prefix) for n in names)
 
+    # ---- indexes (built once; kept out of the dataclass fields, so == and repr ignore them) --
+    def _stamp(self) -> tuple[int, ...]:
+        return (id(self.finals), len(self.finals), id(self.rcs), len(self.rcs))
+
+    def _index(self) -> _Index:
+        stamp = (id(self.finals), len(self.finals))
+        cached = self.__dict__.get("_idx")
+        if cached is None or cached[0] != stamp:
+            cached = self.__dict__["_idx"] = (stamp, _Index(self.finals))
+        return cached[1]
+
+    def _counted(self) -> _Counted:
+        idx = self._index()
+        stamp = (*self._stamp(), id(self.anomalies), len(self.anomalies))
+        cached = self.__dict__.get("_cnt")
+        if cached is None or cached[0] != stamp:
+            counted = _Counted(self.rcs, self._ignored_names(), idx.final_by_base)
+            cached = self.__dict__["_cnt"] = (stamp, counted)
+        return cached[1]
+
     # ---- queries ---------------------------------------------------------------------
     def highest_final(self) -> Version | None:
         return self.finals[-1].version if self.finals else None
 
     def has_final(self, v: Version) -> bool:
-        finals = self.__dict__.get("_final_set")
-        if finals is None:  # built once: open_rc_bases asks for every RC
-            finals = self.__dict__["_final_set"] = {t.version for t in self.finals}
-        return v.base in finals
+        return (v.major, v.minor, v.patch) in self._index().final_by_base
 
     def finals_of_line(self, line: tuple[int, int]) -> list[TagInfo]:
-        return [t for t in self.finals if t.version and t.version.line == line]
+        return list(self._index().finals_by_line.get(line, ()))
 
     def rcs_of(self, base: Version) -> list[TagInfo]:
-        return [t for t in self.rcs if t.version and t.version.base == base]
+        """The RCs of final `base`, sorted (none for an RC: an RC is no RC's base): the run of
+        the sorted RCs between X.Y.Zrc0 and X.Y.Z, found with two binary searches."""
+        if base.rc is not None:
+            return []
+        x, y, z = base.major, base.minor, base.patch
+        lo = bisect_left(self.rcs, (x, y, z, 0, 0), key=_version_key)
+        hi = bisect_left(self.rcs, (x, y, z, 1, 0), lo, key=_version_key)
+        return self.rcs[lo:hi]
+
+    def previous_final(self, version: Version) -> TagInfo | None:
+        """The highest final of `version`'s line below its base, else the highest final below
+        it on any line; None when no final is below (two binary searches, no scan)."""
+        key = version.base._key()
+        same = self._index().finals_by_line.get((version.major, version.minor))
+        if same:
+            j = bisect_left(same, key, key=_version_key)
+            if j:
+                return same[j - 1]
+        i = bisect_left(self.finals, key, key=_version_key)
+        return self.finals[i - 1] if i else None
+
+    def final_lines(self) -> list[tuple[int, int]]:
+        """Every line X.Y that has a final, ascending."""
+        return sorted(self._index().finals_by_line)
 
     def lines(self) -> list[tuple[int, int]]:
         """Every line X.Y that has a final or a counted RC, ascending."""
-        found = {t.version.line for t in self.finals if t.version}
-        found |= {t.version.line for t in self.counted_rcs() if t.version}
-        return sorted(found)
+        return sorted(self._index().finals_by_line.keys() | self._counted().by_line.keys())
+
+    def line_tags(self) -> list[tuple[tuple[int, int], list[TagInfo], list[TagInfo]]]:
+        """(line, its finals, its counted RCs) for every line of `lines()`, ascending, each list
+        sorted by version: what a table of lines shows, from the indexes in one call."""
+        finals, rcs = self._index().finals_by_line, self._counted().by_line
+        return [(ln, list(finals.get(ln, ())), list(rcs.get(ln, ()))) for ln in self.lines()]
 
     def _ignored_names(self) -> set[str]:
         return {a.tag for a in self.anomalies}
 
     def counted_rcs(self) -> list[TagInfo]:
-        ignored = self._ignored_names()
-        return [t for t in self.rcs if t.name not in ignored]
+        return list(self._counted().rcs)
+
+    def counted_rcs_of_line(self, line: tuple[int, int]) -> list[TagInfo]:
+        """The counted RCs of line X.Y, sorted by version."""
+        return list(self._counted().by_line.get(line, ()))
 
     def open_rc_bases(self) -> list[Version]:
         """X.Y.0 versions with counted RCs and no final: the lines under community testing."""
-        bases = {
-            t.version.base
-            for t in self.counted_rcs()
-            if t.version and t.version.patch == 0 and not self.has_final(t.version)
-        }
-        return sorted(bases)
+        return list(self._counted().open_bases)
 
     def _find_anomalies(self) -> None:
-        finals = {t.version for t in self.finals}
+        """One pass over the RCs, each checked with dict lookups (never a scan of the finals)."""
+        idx = self._index()
         top = self.highest_final()
         for t in self.rcs:
             v = t.version
             assert v is not None
-            if v.base in finals:
+            final = idx.final_by_base.get((v.major, v.minor, v.patch))
+            if final is not None:
                 # A late RC of a released version: superseded, never reopens the version.
-                final = next(f for f in self.finals if f.version == v.base)
                 if t.date and final.date and t.date > final.date:
                     self.anomalies.append(
                         Anomaly(t.name, f"RC tagged after its final {final.name}")
                     )
                 continue
             if v.patch != 0:
-                line_finals = [
-                    f.version for f in self.finals if f.version and f.version.line == v.line
-                ]
-                expected = max(line_finals).bump_patch() if line_finals else None
+                line_finals = idx.finals_by_line.get((v.major, v.minor))
+                line_top = line_finals[-1].version if line_finals else None
+                expected = line_top.bump_patch() if line_top is not None else None
                 if v.base != expected:
                     self.anomalies.append(
                         Anomaly(
@@ -336,6 +448,15 @@ class TagSet:
                         f"RC ahead of the next minor/major ({top.bump_minor()} / {top.bump_major()})",
                     )
                 )
+
+
+def _version_key(t: TagInfo) -> tuple[int, int, int, int, int]:
+    """Sort key of a final or RC tag: `t.version._key()` inlined (one call per tag, and tuples
+    compared in C: no rich compares of `Version`s)."""
+    v = t.version
+    assert v is not None
+    rc = v.rc
+    return (v.major, v.minor, v.patch, 0 if rc is not None else 1, rc or 0)
 
 
 # ---- next-version rules (pure) -------------------------------------------------------------

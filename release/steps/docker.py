@@ -54,7 +54,7 @@ class _ImageStep(BaseStep):
         self.vtag = version.docker_tag()
 
     def _recorded_digest(self, world: World, tag: str) -> str:
-        return (world.journal.facts(f"push:{self.pkg.name}").get("digests") or {}).get(tag, "")
+        return (world.journal.facts(f"push:{self.pkg.ref}").get("digests") or {}).get(tag, "")
 
     def _registry_holds_ours(self, world: World, m: Manifest, commit: str) -> tuple[bool, str]:
         """Is the version tag in the registry this release's image? (yes, why-not)."""
@@ -77,10 +77,13 @@ class BuildImage(_ImageStep):
     """Build the image of one docker package from the release commit."""
 
     irreversible = False
+    # "build" when publish.build_steps puts it before the push and it needs no other package of
+    # the release: the engine may then build it beside other independent builds
+    parallel_group = ""
 
     def __init__(self, policy: Policy, pkg: Package, version: Version) -> None:
         super().__init__(policy, pkg, version)
-        self.name = f"image:{pkg.name}"
+        self.name = f"image:{pkg.ref}"
 
     def describe(self) -> str:
         context, dockerfile = export_paths(self.pkg)
@@ -173,7 +176,7 @@ class PushImage(_ImageStep):
 
     def __init__(self, policy: Policy, pkg: Package, version: Version) -> None:
         super().__init__(policy, pkg, version)
-        self.name = f"push:{pkg.name}"
+        self.name = f"push:{pkg.ref}"
         self._pushed: dict[str, str] = {}
 
     def describe(self) -> str:
@@ -181,7 +184,7 @@ class PushImage(_ImageStep):
         return f"Push {self.ref}:{self.vtag} ({extra}); record and verify the digest"
 
     def _expected_identity(self, world: World) -> str:
-        built = world.journal.facts(f"image:{self.pkg.name}").get("image_id", "")
+        built = world.journal.facts(f"image:{self.pkg.ref}").get("image_id", "")
         if built:
             return built
         local = _docker(world).image(f"{self.ref}:{self.vtag}")
@@ -250,7 +253,7 @@ class PushImage(_ImageStep):
             if docker.image(source) is None:
                 raise ReleaseError(
                     f"{self.name}: image {source} is not built here",
-                    f"re-run so image:{self.pkg.name} builds it",
+                    f"re-run so image:{self.pkg.ref} builds it",
                 )
             pushed[self.vtag] = docker.push(source) or self._served(reg, self.vtag)
         else:
@@ -316,16 +319,17 @@ def export_tree(repo: Any, commit: str, paths: list[str], dest: Path, name: str)
 
 
 def docker_packages(policy: Policy) -> list[Package]:
-    return [p for p in policy.publish_order() if p.kind == "docker"]
+    """Every image in dependency order, one per variant (`Policy.images`)."""
+    return policy.images()
 
 
 def image_steps(policy: Policy, version: Version) -> list[BuildImage]:
-    """`image:<name>` for every docker package, in dependency order."""
+    """`image:<name>` (`image:<name>[<variant>]`) for every docker image, in dependency order."""
     return [BuildImage(policy, p, version) for p in docker_packages(policy)]
 
 
 def push_steps(policy: Policy, version: Version) -> list[PushImage]:
-    """`push:<name>` for every docker package, in dependency order."""
+    """`push:<name>` (`push:<name>[<variant>]`) for every docker image, in dependency order."""
     return [PushImage(policy, p, version) for p in docker_packages(policy)]
 
 
@@ -351,7 +355,7 @@ def verify(
     vtag = version.docker_tag()
     for pkg in docker_packages(policy):
         repo, ref = repository(pkg, endpoint), image_ref(pkg, endpoint)
-        pushed = facts.get(f"push:{pkg.name}") or {}
+        pushed = facts.get(f"push:{pkg.ref}") or {}
         digests = dict(pushed.get("digests") or {})
         if vtag not in digests:
             m = reg.manifest(repo, vtag)

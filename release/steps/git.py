@@ -13,8 +13,8 @@ from typing import Any
 
 from release.adapters.files import contained, write_version
 from release.adapters.git import GitRepo
-from release.core.plan import allowed_promotion_files, version_file_paths
-from release.core.versionfiles import render_file, rendering, version_in_text
+from release.core.plan import allowed_promotion_files, lock_dirs, version_file_paths
+from release.core.versionfiles import DYNAMIC, holds, render_file, rendering, version_in_text
 from release.engine import BaseStep, Probe
 from release.errors import ConflictError, GitError, ReleaseError
 from release.world import World
@@ -88,8 +88,10 @@ class CommitStep(BaseStep):
                 got = version_in_text(Path(path).name, text, path)
             except ReleaseError as exc:
                 return False, exc.one_line()
-            if got != want:
+            if got not in (want, DYNAMIC):
                 return False, f"{path} says {got}"
+        if not world.policy.changelog:
+            return True, ""  # changelog = "": the project keeps none
         log = world.repo.show_file(sha, world.policy.changelog)
         if not changelog_mentions(log, world.version.pep440()):
             return False, f"{world.policy.changelog} has no {world.version} section"
@@ -116,9 +118,15 @@ class CommitStep(BaseStep):
             for path, _want, pins in self._expected(world):
                 if write_version(contained(tree, path, "version file"), world.version, pins):
                     changed.append(path)
-            log = contained(tree, world.policy.changelog, "[tool.release].changelog")
-            if _update_changelog(log, world):
-                changed.append(world.policy.changelog)
+            if world.policy.changelog:
+                log = contained(tree, world.policy.changelog, "[tool.release].changelog")
+                if _update_changelog(log, world):
+                    changed.append(world.policy.changelog)
+            from release.adapters.locks import refresh
+
+            # git-versioned members resolve to the release version, as their builds will
+            pretend = {"SETUPTOOLS_SCM_PRETEND_VERSION": world.version.pep440()}
+            changed += refresh(tree, lock_dirs(world.policy), {**world.env, **pretend})
             return changed
 
         sha, tip, changed = commit_on_branch(
@@ -226,7 +234,8 @@ def _today(world: World) -> str:
 
 
 class TagStep(BaseStep):
-    """Annotated tag vX on the release commit, with the release notes as its message."""
+    """Annotated tag vX on the release commit, with the release notes as its message; signed
+    (`git tag -s`, then `git verify-tag`) when [tool.release].sign_tags says ssh or gpg."""
 
     name = "git:tag"
 
@@ -260,8 +269,19 @@ class TagStep(BaseStep):
         if not sha:
             raise GitError("no release commit to tag", "re-run to make it")
         message = getattr(world.notes, "plain", None) or f"Release {self.tag}"
-        world.repo.create_tag(self.tag, sha, message)
-        return {"commit": sha}
+        mode = world.policy.sign_tags
+        if not mode:
+            world.repo.create_tag(self.tag, sha, message)
+            return {"commit": sha}
+        world.repo.create_signed_tag(self.tag, sha, message, mode)
+        ok, said = world.repo.verify_tag(self.tag)
+        if not ok:
+            raise GitError(
+                f"the signature of tag {self.tag} does not verify: {said}",
+                "check user.signingkey and gpg.ssh.allowedSignersFile (git verify-tag "
+                f"{self.tag}); the tag is local only: git tag -d {self.tag}, then re-run",
+            )
+        return {"commit": sha, "signed": mode, "signature": said}
 
 
 class PushStep(BaseStep):
@@ -304,12 +324,23 @@ class PushStep(BaseStep):
     def apply(self, world: World) -> dict[str, Any]:
         if not world.release_commit:
             raise ConflictError("no release commit to push", "re-run to make it")
+        signed: dict[str, Any] = {}
+        if world.policy.sign_tags:  # never publish a tag whose signature does not verify
+            ok, said = world.repo.verify_tag(self.tag)
+            if not ok:
+                raise ConflictError(
+                    f"tag {self.tag} has no signature git can verify ({said}); nothing was pushed",
+                    f"sign_tags = {world.policy.sign_tags!r}: check git verify-tag {self.tag}; "
+                    f"an unsigned or wrongly signed local tag goes with git tag -d {self.tag}, "
+                    "then re-run to sign it again",
+                )
+            signed = {"signature": said}
         world.repo.push(
             f"refs/heads/{self.branch}:refs/heads/{self.branch}",
             f"refs/tags/{self.tag}:refs/tags/{self.tag}",
             atomic=True,
         )
-        return {"pushed": [self.branch, self.tag]}
+        return {"pushed": [self.branch, self.tag], **signed}
 
 
 class DevBumpStep(BaseStep):
@@ -329,8 +360,8 @@ class DevBumpStep(BaseStep):
         for path, _pins in version_file_paths(world.policy):
             text = world.repo.show_file(sha, path)
             try:
-                if text is None or version_in_text(Path(path).name, text, path) != rendering(
-                    path, self.dev
+                if text is None or not holds(
+                    Path(path).name, text, rendering(path, self.dev), path
                 ):
                     return False
             except ReleaseError:

@@ -11,16 +11,28 @@ set, without touching the network or importing PyGithub. The adapter is `world.s
                   the combined status + check runs of the commit the release starts from
                   (`world.base_commit`, else `world.release_commit`): the gate runs before the
                   release commit exists, and that commit is never tested by CI before the tag.
-- github:release  create or update the release of the tag; attach dist/*.whl and *.tar.gz.
+- github:release  create or update the release of the tag; attach dist/*.whl and *.tar.gz,
+                  the npm tarballs, SHA256SUMS (from the journal's hashes and digests) and a
+                  CycloneDX SBOM per Python package (from its smoke test's venv).
 - github:workflows  dispatch each configured workflow for this kind and follow its run.
 - milestone:close finals only: close the milestone, create the next one (next_milestone).
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
+from release.adapters import artifacts as b
+from release.core.checklist import (
+    SBOM_EXTRA,
+    SUMS_NAME,
+    dependency_closure,
+    render_sums,
+    sbom_name,
+    sums_entries,
+)
 from release.core.latest import github_make_latest
 from release.core.milestones import milestone_title, next_title
 from release.core.policy import Policy, Workflow
@@ -106,7 +118,7 @@ class MilestoneGate(GitHubStep):
         self._last: Any = None
 
     def describe(self) -> str:
-        return f"Milestone {self.title} holds only closed issues (or moves with a rationale), no pull requests"
+        return f"Check that milestone {self.title} holds only closed issues (or moves with a rationale), no pull requests"
 
     def probe(self, world: World) -> Probe:
         why = self.not_configured()
@@ -163,7 +175,7 @@ class CIGate(GitHubStep):
     def describe(self) -> str:
         req = self.policy.tests.required_checks
         which = f"required checks ({', '.join(req)})" if req else "every CI status and check run"
-        return f"CI is green on the release's commit: {which}; the GitHub token can write"
+        return f"Check that CI is green on the release's commit ({which}) and that the GitHub token can write"
 
     @staticmethod
     def sha(world: World) -> str:
@@ -228,13 +240,40 @@ def dist_files(world: World) -> list[Path]:
     return sorted({*d.rglob("*.whl"), *d.rglob("*.tar.gz")})  # dist/<package>/<files>
 
 
+def built_files(world: World) -> list[Path]:
+    """What the release attaches as built: dist files and the npm tarballs `pack:*` recorded."""
+    files = dist_files(world)
+    for step, facts in sorted(world.journal.all_facts().items()):
+        path = facts.get("tarball_path") if step.startswith("pack:") else None
+        if path and Path(path).is_file() and Path(path) not in files:
+            files.append(Path(path))
+    return files
+
+
+def assets_dir(world: World) -> Path:
+    """Where github:release writes SHA256SUMS and the SBOMs (the per-version work dir)."""
+    return Path(world.work_dir) / "github"
+
+
+def sums_text(world: World) -> bytes:
+    """SHA256SUMS of the release, from the journal's facts alone (b'' when nothing is built)."""
+    return render_sums(sums_entries(world.journal.all_facts())).encode()
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 class ReleaseStep(GitHubStep):
     name = "github:release"
     irreversible = True
 
     def describe(self) -> str:
         what = "pre-release" if self.version.is_rc else "release"
-        return f"Publish the GitHub {what} of {self.version.tag(self.policy.tag_pattern)} with the built files"
+        return (
+            f"Publish the GitHub {what} of {self.version.tag(self.policy.tag_pattern)} with the "
+            "built files, SHA256SUMS and SBOMs"
+        )
 
     def _want(self, world: World) -> dict[str, Any]:
         notes = world.notes
@@ -272,7 +311,10 @@ class ReleaseStep(GitHubStep):
             stale.append("latest flag")
         have = gh.release_assets(rel)
         missing = []
-        for f in dist_files(world):
+        hashes: dict[str, str] = {}
+        sboms, warnings = self._sboms(world, have)
+        local = [*built_files(world), *(p for p, _, _ in sboms.values() if p.is_file())]
+        for f in local:
             size = f.stat().st_size
             if f.name in have and have[f.name] != size:
                 return Probe.clash(
@@ -282,12 +324,99 @@ class ReleaseStep(GitHubStep):
                 )
             if f.name not in have:
                 missing.append(f.name)
+            hashes[f.name] = b.sha256_file(f)
+        for name, (path, _, _) in sboms.items():
+            if path.is_file():
+                continue
+            if name in have:  # made by a run whose work dir is gone: the attached one is it
+                hashes[name] = _sha256(gh.asset_bytes(rel, name) or b"")
+            else:
+                missing.append(name)
+        sums = sums_text(world)
+        if sums:
+            clash = self._sums_clash(gh, rel, have, sums)
+            if clash:
+                return Probe.clash(clash, **facts)
+            if SUMS_NAME not in have:
+                missing.append(SUMS_NAME)
+            hashes[SUMS_NAME] = _sha256(sums)
         if missing:
             stale.append(f"assets {', '.join(missing)} missing")
         facts["assets"] = sorted(have)
+        if not missing:
+            facts["asset_sha256"] = hashes
+        facts["body_sha256"] = _sha256(want["body"].encode())
+        facts["prerelease"] = want["prerelease"]
+        if warnings:
+            facts["warnings"] = warnings
+        said = "".join(f"; {w}" for w in warnings)
         if stale:
-            return Probe.no(f"release {world.tag} exists; to update: {', '.join(stale)}", **facts)
-        return Probe.yes(f"release {world.tag} published: {rel.html_url}", **facts)
+            return Probe.no(
+                f"release {world.tag} exists; to update: {', '.join(stale)}{said}", **facts
+            )
+        return Probe.yes(f"release {world.tag} published: {rel.html_url}{said}", **facts)
+
+    def _sboms(
+        self, world: World, have: dict[str, int]
+    ) -> tuple[dict[str, tuple[Path, str, Path]], list[str]]:
+        """{asset name: (its file in the work dir, the project, its smoke-test venv's Python)}
+        of the SBOM of each Python package built, and the warnings of those that cannot be made
+        (never a failure). `build:<pkg>` made that venv under work/smoke/<pkg>/venv."""
+        from release.adapters import pypi
+
+        out: dict[str, tuple[Path, str, Path]] = {}
+        warnings: list[str] = []
+        lib = pypi.sbom_available()
+        for pkg in self.policy.publish_order():
+            facts = world.journal.facts(f"build:{pkg.ref}") if pkg.kind == "python" else {}
+            if not facts.get("project"):
+                continue
+            name = sbom_name(str(facts["project"]), self.version.pep440())
+            path = assets_dir(world) / name
+            venv = pypi.smoke_venv_python(Path(world.work_dir) / "smoke" / pkg.slug)
+            if path.is_file() or name in have or (lib and venv.is_file()):
+                out[name] = (path, str(facts["project"]), venv)
+            elif not lib:
+                if f"SBOM skipped: {SBOM_EXTRA}" not in warnings:
+                    warnings.append(f"SBOM skipped: {SBOM_EXTRA}")
+            else:
+                warnings.append(f"SBOM of {pkg.name} skipped: its smoke-test venv is gone")
+        return out, warnings
+
+    @staticmethod
+    def _make_sbom(world: World, project: str, venv: Path, dest: Path) -> None:
+        """Write the CycloneDX SBOM of a package from what its smoke test installed; the same
+        venv gives the same bytes (purls as refs, the release commit's time, a serial number
+        derived from the content)."""
+        import json
+        import uuid
+
+        from release.adapters import pypi
+
+        dists, edges = dependency_closure(project, pypi.venv_distributions(venv))
+        if not dists:
+            raise ReleaseError(
+                f"{project} is not installed in its smoke-test venv ({venv.parent.parent})",
+                "re-run: the build step makes the venv again when the work dir is gone",
+            )
+        when = int(b.commit_time(world.repo, world.release_commit) or 0)
+        seed = dest.name + json.dumps([dict(d) for d in dists], sort_keys=True)
+        text = pypi.cyclonedx_json(dists, edges, when, str(uuid.uuid5(uuid.NAMESPACE_URL, seed)))
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        part = dest.with_name(dest.name + ".part")
+        part.write_text(text, encoding="utf-8")
+        part.replace(dest)  # whole or absent: a kill never leaves half an SBOM to upload
+
+    @staticmethod
+    def _sums_clash(gh: Any, rel: Any, have: dict[str, int], sums: bytes) -> str:
+        if SUMS_NAME not in have:
+            return ""
+        if have[SUMS_NAME] == len(sums) and gh.asset_bytes(rel, SUMS_NAME) == sums:
+            return ""
+        return (
+            f"asset {SUMS_NAME} on the release is not the one the journal's hashes give; "
+            "delete the asset on GitHub if it is wrong"
+        )
 
     def apply(self, world: World) -> dict[str, Any]:
         gh = client(world)
@@ -316,8 +445,23 @@ class ReleaseStep(GitHubStep):
                 make_latest=want["latest"],
             )
         have = gh.release_assets(rel)
+        sboms, warnings = self._sboms(world, have)
+        for name, (path, project, venv) in sboms.items():
+            if not path.is_file() and name not in have:
+                self._make_sbom(world, project, venv, path)
+        sums = sums_text(world)
+        extra: list[Path] = [p for p, _, _ in sboms.values() if p.is_file()]
+        if sums:
+            clash = self._sums_clash(gh, rel, have, sums)
+            if clash:
+                raise ConflictError(clash, "nothing was uploaded")
+            path = assets_dir(world) / SUMS_NAME
+            if not path.is_file() or path.read_bytes() != sums:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(sums)
+            extra.append(path)
         uploaded = []
-        for f in dist_files(world):
+        for f in [*built_files(world), *extra]:
             if f.name in have:
                 if have[f.name] != f.stat().st_size:
                     raise ConflictError(
@@ -326,7 +470,14 @@ class ReleaseStep(GitHubStep):
                 continue
             gh.upload_asset(rel, f)
             uploaded.append(f.name)
-        return {"id": rel.id, "url": rel.html_url, "uploaded": uploaded}
+        for w in warnings:
+            world.log(f"github:release: {w}")
+        return {
+            "id": rel.id,
+            "url": rel.html_url,
+            "uploaded": uploaded,
+            **({"warnings": warnings} if warnings else {}),
+        }
 
 
 def _title(rel: Any) -> str:

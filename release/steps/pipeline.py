@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from release.core.plan import Plan
 from release.core.policy import Policy
-from release.engine import BaseStep
+from release.engine import BaseStep, Probe
 from release.steps import git, github, notify, preflight, publish, tests
 
 
-def release_steps(plan: Plan, policy: Policy) -> list[BaseStep]:
-    """The ordered steps of `plan`: gates, git, build, push, publish, tell, close."""
+def release_steps(plan: Plan, policy: Policy, notify_off: str = "") -> list[BaseStep]:
+    """The ordered steps of `plan`: gates, git, build, push, publish, tell, close. `notify_off`
+    (a release train's member): the notify steps stay in the list and probe as skipped with
+    that reason (the train announces once, from its last release)."""
     v, kind = plan.version, plan.kind
     return [
         # -- gates that ask a live service, before anything is written ----------------------------
@@ -31,9 +33,25 @@ def release_steps(plan: Plan, policy: Policy) -> list[BaseStep]:
         *publish.build_steps(policy, v),  # build:/pack:/image:  every artifact checked locally
         # -- the first irreversible step ----------------------------------------------------------
         git.PushStep(plan.branch, plan.tag),  # git:push         branch + tag, one atomic push
-        *notify.thread_steps(policy, v, kind),  # notify:thread    the #releases thread
+        *told(notify.thread_steps(policy, v, kind), notify_off),  # notify:thread  #releases
         *publish.publish_steps(policy, v),  # publish:/push:   dependency order, index serves it
         *github.post_steps(policy, v, kind),  # github:release, github:workflows, milestone:close
-        *notify.announce_steps(policy, v, kind),  # notify:announce  #announcements
+        *told(notify.announce_steps(policy, v, kind), notify_off),  # notify:announce
         *git.dev_bump_steps(plan, policy),  # git:dev-bump     main -> X.(Y+1).0.dev0 (opt-in)
     ]
+
+
+class Elsewhere(BaseStep):
+    """A step of this release that another one does (a train member's notify steps: the train
+    announces once): kept in the list, probed as skipped with the reason, never applied."""
+
+    def __init__(self, step: BaseStep, why: str) -> None:
+        self.name, self.text, self.why = step.name, step.describe(), why
+
+    def probe(self, world: object) -> Probe:
+        return Probe.skipped(self.why)
+
+
+def told(steps: list[BaseStep], off: str) -> list[BaseStep]:
+    """The notify steps as they are, or (`off` says why) each one skipped with that reason."""
+    return [Elsewhere(st, off) for st in steps] if off else steps

@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from release.adapters import artifacts as b
-from release.core.latest import npm_dist_tag
+from release.core.latest import TagChange, npm_dist_tag, rc_tag_after_final
 from release.core.policy import Package, Policy
-from release.core.routing import python_index
+from release.core.routing import publish_via, python_credentials, python_index
 from release.core.version import Version, npm_version
+from release.core.versionfiles import scm_build_env
 from release.engine import BaseStep, Probe
 from release.errors import ReleaseError
 from release.world import World
@@ -55,7 +56,7 @@ class _PackageStep(BaseStep):
         self.policy = policy
         self.pkg = pkg
         self.version = version
-        self.name = f"{self.prefix}:{pkg.name}"
+        self.name = f"{self.prefix}:{pkg.ref}"
         self._facts: dict[str, Any] = {}
 
     def _recorded(self, world: World, step: str) -> dict[str, Any]:
@@ -87,6 +88,7 @@ class BuildPython(_PackageStep):
     """Build, check, smoke-test one Python distribution from the release commit."""
 
     prefix = "build"
+    parallel_group = "build"  # the engine may run it beside other independent builds
 
     def describe(self) -> str:
         return f"Build {self.pkg.name} {self.version} (twine check, wheel check, smoke test)"
@@ -116,18 +118,21 @@ class BuildPython(_PackageStep):
             n: f for n, f in listed.items() if pypi.same_version(_file_version(n), self.version)
         }
 
+    def _pyproject(self, world: World, commit: str) -> str:
+        """The package's pyproject.toml at the release commit ('' when it has none)."""
+        import posixpath
+
+        rel = posixpath.normpath(posixpath.join(self.pkg.path or ".", "pyproject.toml"))
+        return world.repo.show_file(commit, rel) or ""
+
     def _project(self, world: World, commit: str) -> str:
         """The distribution name before building: recorded, else pyproject's [project].name."""
         recorded = self._recorded(world, self.name).get("project")
         if recorded:
             return str(recorded)
-        import posixpath
-
         from release.adapters.files import parse_toml
 
-        rel = posixpath.normpath(posixpath.join(self.pkg.path or ".", "pyproject.toml"))
-        data = parse_toml(world.repo.show_file(commit, rel) or "")
-        name = (data.get("project") or {}).get("name")
+        name = (parse_toml(self._pyproject(world, commit)).get("project") or {}).get("name")
         return str(name) if isinstance(name, str) and name else self.pkg.name
 
     def apply(self, world: World) -> dict[str, Any]:
@@ -135,7 +140,10 @@ class BuildPython(_PackageStep):
 
         commit = world.release_commit
         epoch = b.commit_time(world.repo, commit)
-        env = {**dict(world.env), "SOURCE_DATE_EPOCH": epoch}
+        # a version from git tags (setuptools-scm, hatch-vcs) gets the release version through
+        # the backend's own override: the exported tree has no .git to read it from
+        scm = scm_build_env(self._pyproject(world, commit), self.version)
+        env = {**dict(world.env), "SOURCE_DATE_EPOCH": epoch, **scm}
         out = dist_dir(world, self.pkg)
         earlier = self._recorded(world, self.name)
         earlier_files = dict(earlier.get("files") or {}) if earlier.get("commit") == commit else {}
@@ -155,7 +163,11 @@ class BuildPython(_PackageStep):
                 world.repo, commit, self.pkg.path, src_dir(world, self.pkg), self.pkg.slug
             )
             files = pypi.build(
-                src, out, isolation=b.truthy(world.env.get(pypi.ISOLATION_ENV)), env=env
+                src,
+                out,
+                isolation=b.truthy(world.env.get(pypi.ISOLATION_ENV)),
+                env=env,
+                installer=world.env.get(pypi.INSTALLER_ENV),
             )
             for f in files:
                 if f.name.endswith(".tar.gz"):
@@ -187,8 +199,16 @@ class BuildPython(_PackageStep):
             for p in self.policy.publish_order()
             if p.kind == "python" and dist_dir(world, p).is_dir()
         ]
-        mode = pypi.smoke_test(
-            wheels[0], links, names, Path(world.work_dir) / "smoke" / self.pkg.slug, env=env
+        smoke = pypi.smoke_test(
+            wheels[0],
+            links,
+            names,
+            Path(world.work_dir) / "smoke" / self.pkg.slug,
+            env=env,
+            # beside the journals, shared by every release (the work dir is per version)
+            cache=world.journal.path.parent / "cache",
+            smoke_python=self.pkg.smoke_python,
+            installer=world.env.get(pypi.INSTALLER_ENV),
         )
         hashes = {f.name: b.sha256_file(f) for f in files}
         self._facts = {
@@ -198,7 +218,8 @@ class BuildPython(_PackageStep):
             "files": hashes,
             "dist_dir": str(out),
             "import_names": names,
-            "smoke": f"installed and imported ({mode})",
+            "smoke": smoke.summary,
+            "smoke_python": smoke.python.command,
             **({"adopted": adopted} if adopted else {}),
             # an earlier build's hashes are kept when this one differs (never silently replaced)
             **(
@@ -228,8 +249,37 @@ def _file_version(filename: str) -> str:
     return ""
 
 
+HANDOVER_ENV = "RELEASE_HANDOVER_DIR"  # the hand-over directory, relative to the repository root
+HANDOVER_DIR = "dist"  # pypa/gh-action-pypi-publish's default packages-dir
+HANDED_OVER = "handed over"  # the journal status and the first words of the step's detail
+
+
+class HandedOver(ReleaseError):
+    """publish_via = action: the checked files wait in the hand-over directory for
+    pypa/gh-action-pypi-publish; the run stops here, successfully (exit 0). Re-running the same
+    command afterwards finds them served (the probe compares sha256s) and finishes the release."""
+
+    exit_code = 0
+    waiting = True  # the engine records the step as "waiting", not "failed"
+
+    def __init__(self, directory: str, files: dict[str, str], index: str, upload: str) -> None:
+        self.directory, self.files, self.index, self.upload = directory, files, index, upload
+        super().__init__(
+            f"{HANDED_OVER}: {len(files)} file(s) in {directory}/ for pypa/gh-action-pypi-publish "
+            f"({index}, {upload})",
+            "upload them with the action (trusted publishing, attestations), then re-run the "
+            "same command: it verifies that the index serves these files and finishes the release",
+        )
+
+
 class PublishPython(_PackageStep):
-    """Upload the built files to PyPI (finals) or TestPyPI (RCs); wait until they are served."""
+    """Upload the built files to PyPI (finals) or TestPyPI (RCs); wait until they are served.
+
+    With publish_via = action (core.routing.publish_via) the step uploads nothing: it copies
+    the built, checked files the index does not have yet, of this package and of the Python
+    packages after it that depend on nothing else of the release, into the hand-over directory
+    (`RELEASE_HANDOVER_DIR`, default `dist/`, emptied first) and stops the run (`HandedOver`).
+    """
 
     prefix = "publish"
     irreversible = True
@@ -240,13 +290,21 @@ class PublishPython(_PackageStep):
 
     def describe(self) -> str:
         label, _, simple = self._target()
-        return f"Upload {self.pkg.name} {self.version} to {label} ({simple}) and wait until it is served"
+        if self.policy.publish_via == "action":
+            return (
+                f"Hand {self.pkg.name} {self.version} over to pypa/gh-action-pypi-publish for "
+                f"{label} ({simple}); a re-run verifies it is served"
+            )
+        how = ""
+        if self.policy.publish_via == "auto":
+            how = " (or hand it over, in GitHub Actions with OIDC)"
+        return f"Upload {self.pkg.name} {self.version} to {label} ({simple}){how} and wait until it is served"
 
     def _built(self, world: World) -> dict[str, Any]:
-        facts = self._recorded(world, f"build:{self.pkg.name}")
+        facts = self._recorded(world, f"build:{self.pkg.ref}")
         if not facts.get("files"):
             raise ReleaseError(
-                f"{self.name}: build:{self.pkg.name} has no record of built files",
+                f"{self.name}: build:{self.pkg.ref} has no record of built files",
                 "re-run the release: the build step comes first",
             )
         return facts
@@ -255,9 +313,9 @@ class PublishPython(_PackageStep):
         from release.adapters import pypi
 
         if getattr(world, "dry_run", False) and not self._recorded(
-            world, f"build:{self.pkg.name}"
+            world, f"build:{self.pkg.ref}"
         ).get("files"):
-            return Probe.no("would upload what build:" + self.pkg.name + " builds")
+            return Probe.no("would upload what build:" + self.pkg.ref + " builds")
         built = self._built(world)
         ours: dict[str, str] = built["files"]
         label, _, simple = self._target()
@@ -302,13 +360,144 @@ class PublishPython(_PackageStep):
                     f"{p} is not the file that was built and checked",
                     "re-run the release: the build step rebuilds it",
                 )
+        # the credentials of this index: which variables is a core rule; the adapter reads them
+        creds = python_credentials(
+            self.version, self.policy.repositories, [k for k, v in world.env.items() if v]
+        )
+        via = publish_via(self.policy.publish_via, world.env, creds)
+        if paths and via.hand_over:
+            self._hand_over(world, via.why, label, upload_url, [(self.pkg, built, paths)])
         if paths:
-            pypi.upload(paths, upload_url, env=world.env)
-        return {"index": simple, "project": built["project"], "uploaded": sorted(c.missing)}
+            pypi.upload(paths, upload_url, env=world.env, credentials=creds)
+        return {
+            "index": simple,
+            "project": built["project"],
+            "uploaded": sorted(c.missing),
+            "credentials": creds.names,  # variable names, never values
+        }
 
     def verify(self, world: World) -> Probe:
         label, _, _ = self._target()
         return self._wait(world, f"{label} ({self.pkg.name} {self.version})")
+
+    # ---- publish_via = action: the hand-over ---------------------------------------------------
+
+    def _hand_over(
+        self,
+        world: World,
+        why: str,
+        label: str,
+        upload_url: str,
+        group: list[tuple[Package, dict[str, Any], list[Path]]],
+    ) -> None:
+        """Copy the files of `group` (and of the Python packages that go up with it) into the
+        emptied hand-over directory, check every copy's sha256, journal it, stop the run."""
+        group = group + self._handed_over_with(world, group[0][0])
+        target, shown = self._handover_dir(world)
+        files: dict[str, str] = {}
+        for _, built, paths in group:
+            for src in paths:
+                dest = target / src.name
+                shutil.copyfile(src, dest)
+                files[src.name] = b.sha256_file(dest)
+                if files[src.name] != built["files"][src.name]:
+                    raise ReleaseError(
+                        f"the copy of {src.name} in {shown}/ is not the file that was built",
+                        "re-run the release: it hands the files over again",
+                    )
+        there = sorted(p.name for p in target.iterdir())
+        if there != sorted(files):  # pragma: no cover - the directory was emptied above
+            raise ReleaseError(f"{shown}/ holds {', '.join(there)}, not only the release's files")
+        facts = {
+            "handed_over": {
+                "dir": shown,
+                "files": files,
+                "packages": [pkg.ref for pkg, _, _ in group],
+                "index": label,
+                "upload": upload_url,
+                "via": why,
+            }
+        }
+        err = HandedOver(shown, files, label, upload_url)
+        world.journal.record(self.name, HANDED_OVER, facts, err.one_line())
+        raise err
+
+    def _handed_over_with(self, world: World, first: Package) -> list[Any]:
+        """The Python packages after `first` (publish order) that go up in the same hand-over:
+        built, not (all) served, no conflict, and depending on no npm or docker package of the
+        release (those are published in between, so such a package waits for the next run)."""
+        from release.adapters import pypi
+
+        order = self.policy.publish_order()
+        refs = [p.ref for p in order]
+        _, _, simple = self._target()
+        index = world.service(f"index:{simple}", lambda: pypi.SimpleIndex(simple))
+        out: list[Any] = []
+        for pkg in order[refs.index(first.ref) + 1 :]:
+            if pkg.kind != "python" or not self._python_only(pkg):
+                continue
+            built = self._recorded(world, f"build:{pkg.ref}")
+            ours = dict(built.get("files") or {})
+            if not ours or not built.get("project"):
+                continue
+            c = pypi.compare(ours, pypi.index_hashes(index, built["project"], list(ours)))
+            if c.conflicting or not c.missing:
+                continue  # its own step stops on the conflict, or finds it served
+            paths = [Path(built["dist_dir"]) / n for n in c.missing]
+            if all(p.is_file() and b.sha256_file(p) == ours[p.name] for p in paths):
+                out.append((pkg, built, paths))
+        return out
+
+    def _python_only(self, pkg: Package) -> bool:
+        """Does `pkg` depend (transitively) on Python packages of the release only?"""
+        todo, seen = self.policy.dependencies(pkg), set()
+        while todo:
+            dep = todo.pop()
+            if dep.ref in seen:
+                continue
+            seen.add(dep.ref)
+            if dep.kind != "python":
+                return False
+            todo += self.policy.dependencies(dep)
+        return True
+
+    def _handover_dir(self, world: World) -> tuple[Path, str]:
+        """The hand-over directory, emptied: `RELEASE_HANDOVER_DIR` relative to the repository
+        root, default `dist`. Refused (nothing deleted): a path outside the repository (also
+        through a symlink), the root itself, anything in .git, a directory holding tracked
+        files, a file."""
+        from release.errors import ConfigError
+
+        rel = (world.env.get(HANDOVER_ENV) or HANDOVER_DIR).strip().rstrip("/") or HANDOVER_DIR
+        root = Path(world.root).resolve()
+        target = Path(root, rel)
+        resolved = target.resolve()
+        why = ""
+        if Path(rel).is_absolute() or ".." in Path(rel).parts or root not in resolved.parents:
+            why = "is not inside the repository"
+        elif ".git" in resolved.relative_to(root).parts:
+            why = "is inside .git"
+        elif target.exists() and (target.is_symlink() or not target.is_dir()):
+            why = "is not a directory"
+        else:
+            shown = resolved.relative_to(root).as_posix()
+            tracked = world.repo.git("ls-files", "-z", "--", shown, check=False).stdout
+            if tracked.strip("\0"):
+                why = "holds files tracked by git"
+        if why:
+            raise ConfigError(
+                f"the hand-over directory {rel!r} ({HANDOVER_ENV}) {why}; nothing was deleted",
+                f"name a directory inside the repository that git does not track "
+                f"(default: {HANDOVER_DIR})",
+            )
+        if target.is_dir():
+            for child in target.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+        target.mkdir(parents=True, exist_ok=True)
+        return target, resolved.relative_to(root).as_posix()
 
 
 # ---- npm -------------------------------------------------------------------------------------
@@ -327,6 +516,7 @@ class PackNpm(_PackageStep):
     """`npm pack` the package of the release commit; record the tarball's shasum and integrity."""
 
     prefix = "pack"
+    parallel_group = "build"  # the engine may run it beside other independent builds
 
     def describe(self) -> str:
         return f"Pack {self.pkg.name} {self.version.semver()} (npm pack)"
@@ -386,17 +576,21 @@ class PackNpm(_PackageStep):
 
 
 class PublishNpm(_PackageStep):
-    """`npm publish` the packed tarball with its dist-tag; wait until the registry serves it."""
+    """`npm publish` the packed tarball with its dist-tag; wait until the registry serves it.
+
+    A final then retires the `rc` dist-tag of its line (`core.latest.rc_tag_after_final`): every
+    dist-tag of the package is this step's, so the probe is done only when both are as they
+    should be, and a re-run (or a run killed in between) does only what is left."""
 
     prefix = "publish"
     irreversible = True
     _on_registry: bool | None = None  # what the last probe saw, so apply does not ask twice
 
     def _packed(self, world: World) -> dict[str, Any]:
-        facts = self._recorded(world, f"pack:{self.pkg.name}")
+        facts = self._recorded(world, f"pack:{self.pkg.ref}")
         if not facts.get("shasum"):
             raise ReleaseError(
-                f"{self.name}: pack:{self.pkg.name} has no record of a packed tarball",
+                f"{self.name}: pack:{self.pkg.ref} has no record of a packed tarball",
                 "re-run the release: the pack step comes first",
             )
         return facts
@@ -404,19 +598,37 @@ class PublishNpm(_PackageStep):
     def _tag(self, world: World) -> str:
         return npm_dist_tag(self.version, world.is_latest)
 
+    def _rc_change(self, tags: dict[str, str]) -> TagChange | None:
+        """A final retires the `rc` dist-tag of its line (core.latest, npm_rc_tag_after_final)."""
+        return rc_tag_after_final(self.version, tags, self.policy.npm_rc_tag_after_final)
+
+    @staticmethod
+    def _dist_tags(npm: Any, name: str, seen: dict[str, Any]) -> dict[str, str]:
+        # `npm view NAME@VERSION` carries the package's dist-tags; `npm dist-tag ls` when it does not
+        tags = seen.get("dist-tags")
+        return dict(tags) if isinstance(tags, dict) else npm.dist_tags(name)
+
     def describe(self) -> str:
+        mode = self.policy.npm_rc_tag_after_final
+        retire = ""
+        if not self.version.is_rc and mode != "keep":
+            line = f"{self.version.major}.{self.version.minor}"
+            retire = (
+                f"; {'remove' if mode == 'remove' else 'move to it'} dist-tag rc "
+                f"if it holds an RC of {line}"
+            )
         return (
             f"Publish {self.pkg.name} {self.version.semver()} to {self.policy.repositories.npm_registry} "
-            f"and wait until it is served"
+            f"and wait until it is served{retire}"
         )
 
     def probe(self, world: World) -> Probe:
         from release.adapters.npm import tag_ok
 
         if getattr(world, "dry_run", False) and not self._recorded(
-            world, f"pack:{self.pkg.name}"
+            world, f"pack:{self.pkg.ref}"
         ).get("shasum"):
-            return Probe.no("would publish what pack:" + self.pkg.name + " packs")
+            return Probe.no("would publish what pack:" + self.pkg.ref + " packs")
         packed = self._packed(world)
         npm = _npm(world, self.policy)
         name, ver, tag = packed["name"], packed["version"], self._tag(world)
@@ -432,12 +644,7 @@ class PublishNpm(_PackageStep):
                 f"the registry has {name}@{ver} with other content (shasum {str(dist.get('shasum'))[:12]}, "
                 f"ours {packed['shasum'][:12]}); versions are immutable"
             )
-        # `npm view NAME@VERSION` carries the package's dist-tags; `npm dist-tag ls` when it does not
-        tags = (
-            seen.get("dist-tags")
-            if isinstance(seen.get("dist-tags"), dict)
-            else npm.dist_tags(name)
-        )
+        tags = self._dist_tags(npm, name, seen)
         note = ""
         if tag != "latest" and tags.get("latest") == ver:
             if self._recorded(world, self.name).get("latest_before") != "":
@@ -446,9 +653,12 @@ class PublishNpm(_PackageStep):
                 )
             # npm registries give a package's very first version `latest`, whatever --tag said
             note = f"; latest -> {ver} only because this was the package's first publish"
-        ok, why = tag_ok(tag, tags.get(tag), self.version)
+        ok, why = tag_ok(tag, tags.get(tag), self.version, seen.get("versions"))
         if not ok:
             return Probe.no(f"{name}@{ver} is published; dist-tag {why}")
+        change = self._rc_change(tags)
+        if change is not None:
+            return Probe.no(f"{name}@{ver} is published, {why}; {change.describe()} still to do")
         return Probe.yes(
             f"{name}@{ver} served, {why}{note}",
             registry=npm.registry,
@@ -461,13 +671,17 @@ class PublishNpm(_PackageStep):
         )
 
     def apply(self, world: World) -> dict[str, Any]:
+        from release.adapters.npm import tag_ok
+
         packed = self._packed(world)
         npm = _npm(world, self.policy)
+        name, ver = packed["name"], packed["version"]
         tag = self._tag(world)
         on_registry: bool | None = getattr(self, "_on_registry", None)  # what the probe just saw
         if on_registry is None:
-            on_registry = npm.view(packed["name"], packed["version"]) is not None
+            on_registry = npm.view(name, ver) is not None
         self._on_registry = None
+        out: dict[str, Any]
         if not on_registry:
             tarball = Path(packed["tarball_path"])
             if not tarball.is_file() or b.sha256_file(tarball) != packed["sha256"]:
@@ -475,17 +689,31 @@ class PublishNpm(_PackageStep):
                     f"{tarball} is not the tarball that was packed",
                     "re-run the release: the pack step packs it again",
                 )
-            before = npm.dist_tags(packed["name"]).get("latest", "")
+            tags = npm.dist_tags(name)
+            before = tags.get("latest", "")
             self._facts = {"latest_before": before}
             world.journal.record(self.name, "publishing", {"latest_before": before})
             npm.publish(tarball, tag, self.pkg.access)
-            return {
-                "published": f"{packed['name']}@{packed['version']}",
-                "dist_tag": tag,
-                "latest_before": before,
-            }
-        npm.add_dist_tag(packed["name"], packed["version"], tag)
-        return {"dist_tag": tag, "tagged": True}
+            tags[tag] = ver  # the publish moved only `tag`
+            out = {"published": f"{name}@{ver}", "dist_tag": tag, "latest_before": before}
+        else:
+            seen = npm.view(name, ver) or {}
+            tags = self._dist_tags(npm, name, seen)
+            out = {"dist_tag": tag}
+            if not tag_ok(tag, tags.get(tag), self.version, seen.get("versions"))[0]:
+                npm.add_dist_tag(name, ver, tag)
+                tags[tag] = ver
+                out["tagged"] = True
+        # then the `rc` tag of the final's line: removed or moved, re-read from the registry by
+        # the probe (verify), so a re-run after a kill here does exactly what is left
+        change = self._rc_change(tags)
+        if change is not None:
+            if change.action == "move":
+                npm.add_dist_tag(name, change.to, change.tag)
+            else:
+                npm.remove_dist_tag(name, change.tag)
+            out["rc_tag"] = change.describe()
+        return out
 
     def verify(self, world: World) -> Probe:
         return self._wait(world, f"{self.pkg.name}@{self.version.semver()}")
@@ -494,42 +722,55 @@ class PublishNpm(_PackageStep):
 # ---- composition ------------------------------------------------------------------------------
 
 
-def _docker(policy: Policy, version: Version) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The docker steps by package name: (image builds, pushes)."""
+def _docker(policy: Policy, version: Version) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+    """The docker steps by package name: (image builds, pushes), one per variant of a package."""
     from release.steps import docker
 
-    builds = {s.pkg.name: s for s in docker.image_steps(policy, version)}
-    pushes = {s.pkg.name: s for s in docker.push_steps(policy, version)}
+    builds: dict[str, list[Any]] = {}
+    pushes: dict[str, list[Any]] = {}
+    for image in docker.image_steps(policy, version):
+        builds.setdefault(image.pkg.name, []).append(image)
+    for push in docker.push_steps(policy, version):
+        pushes.setdefault(push.pkg.name, []).append(push)
     return builds, pushes
 
 
 def needs_published(policy: Policy, pkg: Package) -> bool:
     """Does `pkg` depend (transitively) on a python or npm package of the release?"""
-    by_name = {p.name: p for p in policy.packages}
-    todo, seen = list(pkg.depends_on), set()
+    todo, seen = policy.dependencies(pkg), set()
     while todo:
-        name = todo.pop()
-        if name in seen or name not in by_name:
+        dep = todo.pop()
+        if dep.ref in seen:
             continue
-        seen.add(name)
-        dep = by_name[name]
+        seen.add(dep.ref)
         if dep.kind in ("python", "npm"):
             return True
-        todo += dep.depends_on
+        todo += policy.dependencies(dep)
     return False
 
 
 def build_steps(policy: Policy, version: Version) -> list[Any]:
-    """Build/pack steps for every package in dependency order (before the git push)."""
+    """Build/pack steps for every package in dependency order (before the git push). A build of
+    a package that depends on no other package of the release is in `parallel_group` "build":
+    the engine runs consecutive ones side by side (`build_workers`)."""
     builds, _ = _docker(policy, version)
     steps: list[Any] = []
     for pkg in policy.publish_order():
         if pkg.kind == "python":
-            steps.append(BuildPython(policy, pkg, version))
+            new: list[Any] = [BuildPython(policy, pkg, version)]
         elif pkg.kind == "npm":
-            steps.append(PackNpm(policy, pkg, version))
-        elif pkg.kind == "docker" and pkg.name in builds and not needs_published(policy, pkg):
-            steps.append(builds[pkg.name])
+            new = [PackNpm(policy, pkg, version)]
+        elif pkg.kind == "docker" and not needs_published(policy, pkg):
+            new = builds.get(pkg.name, [])
+            for image in new:
+                image.parallel_group = "build"
+        else:
+            new = []
+        if policy.dependencies(pkg):
+            # it builds from (or smoke-tests against) another package's build: after it, alone
+            for step in new:
+                step.parallel_group = ""
+        steps += new
     return steps
 
 
@@ -543,8 +784,7 @@ def publish_steps(policy: Policy, version: Version) -> list[Any]:
         elif pkg.kind == "npm":
             steps.append(PublishNpm(policy, pkg, version))
         elif pkg.kind == "docker":
-            if pkg.name in builds and needs_published(policy, pkg):
-                steps.append(builds[pkg.name])
-            if pkg.name in pushes:
-                steps.append(pushes[pkg.name])
+            if needs_published(policy, pkg):  # every variant built before the first is pushed
+                steps += builds.get(pkg.name, [])
+            steps += pushes.get(pkg.name, [])
     return steps

@@ -50,7 +50,7 @@ class TestGate(BaseStep):
         self.text = {
             "nox": f"Run nox -t {shown} ({self.type} tests) on the release commit",
             "checks": f"Require green CI checks ({self.type} tests) for the release commit",
-        }.get(self.evidence, "Test evidence (tests.evidence = none)")
+        }.get(self.evidence, "Release without test evidence (tests.evidence = none)")
 
     # ---- which commit ------------------------------------------------------------------------
     @staticmethod

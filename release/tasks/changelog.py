@@ -28,7 +28,7 @@ def register(collection, edge) -> None:
         if json:
             from release.tasks.ui import emit_json
 
-            emit_json(notes.to_json())
+            emit_json(notes.to_json(), "changelog.draft")
         else:
             sys.stdout.write(notes.markdown)
 
@@ -48,9 +48,39 @@ def register(collection, edge) -> None:
         changed, file = update(version, path or ".", config, since)
         print(f"{file}: {'added' if changed else 'already has'} {version}")
 
+    @task(
+        help={
+            "json": "print one JSON object",
+            "path": "repository path (default: .)",
+            "config": "pyproject.toml holding [tool.release]",
+        }
+    )
+    @edge
+    def full(c, json=False, path=None, config=None):
+        """Print the whole CHANGELOG.md from every release tag, [Unreleased] from this branch."""
+        import sys
+
+        from release.commands.changelog import full_changelog
+
+        releases, unreleased, text = full_changelog(path or ".", config)
+        if json:
+            from release.tasks.ui import emit_json
+
+            emit_json(
+                {
+                    "unreleased": unreleased.to_json() if unreleased is not None else None,
+                    "releases": [n.to_json() for n in releases],
+                    "markdown": text,
+                },
+                "changelog.full",
+            )
+        else:
+            sys.stdout.write(text)
+
     update_.__name__ = "update"
     ns.add_task(draft)
     ns.add_task(update_, name="update")
+    ns.add_task(full)
 
 
 # ---- command line (also what the benchmark times) ------------------------------------------------
@@ -62,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     import json
     import sys
 
-    from release.commands.changelog import history, next_version_here, release_notes
+    from release.commands.changelog import full_history, next_version_here, release_notes
     from release.core.notes import render_changelog
     from release.core.version import Version
     from release.errors import ReleaseError
@@ -81,11 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         s = open_session(args.path)
         tags = s.state.tagset
         if args.full:
-            all_notes = history(s.root, tags, s.policy)
+            all_notes, unreleased = full_history(s.root, tags, s.policy)
             if args.json:
                 sys.stdout.write(json.dumps([n.to_json() for n in all_notes]) + "\n")
             else:
-                sys.stdout.write(render_changelog(all_notes))
+                sys.stdout.write(render_changelog(all_notes, unreleased))
             return 0
         version = (
             Version.parse(args.version)

@@ -48,7 +48,7 @@ def register(collection: Any, edge: Any) -> None:
         if json:
             from release.tasks.ui import emit_json
 
-            emit_json(data)
+            emit_json(data, "release.checklist")
         else:
             print_checklist(data)
 

@@ -15,7 +15,17 @@ from release.adapters.runner import redact
 from release.errors import AlreadyReleased, ConfigError, ReleaseError
 
 # Tasks that change nothing: Invoke's --dry is harmless for them.
-READ_ONLY = {"draft", "schedule_", "check", "plan_", "journals", "journal", "status", "verify"}
+READ_ONLY = {
+    "draft",
+    "schedule_",
+    "check",
+    "plan_",
+    "journals",
+    "journal",
+    "status",
+    "verify",
+    "doctor",
+}
 # Invoke's run flags: they configure shell commands, and release tasks run none.
 RUN_FLAGS = {"echo": "--echo", "warn": "--warn-only", "pty": "--pty", "hide": "--hide"}
 
@@ -37,7 +47,7 @@ def core_flags(fn: Callable[..., Any], c: Any, kwargs: dict[str, Any]) -> None:
     if run.get("dry"):
         if "dry_run" in inspect.signature(fn).parameters:
             kwargs["dry_run"] = True
-        elif fn.__name__ not in READ_ONLY:
+        elif fn.__name__ not in READ_ONLY or kwargs.get("rebuild"):
             raise ConfigError(
                 f"invoke --dry: {fn.__name__.rstrip('_')} has no dry run and would change things",
                 "drop --dry (release.plan and --dry-run preview a release)",
@@ -56,7 +66,9 @@ def edge(fn: Callable[..., Any]) -> Callable[..., Any]:
             previewing = previewing or bool(kwargs.get("dry_run"))
             return fn(*args, **kwargs)
         except AlreadyReleased as exc:
-            print(redact(exc.one_line()), flush=True)
+            # with --json, stdout holds JSON or nothing: the line goes to stderr (still exit 0)
+            out = sys.stderr if kwargs.get("json") else sys.stdout
+            print(redact(exc.one_line()), file=out, flush=True)
             return None
         except ReleaseError as exc:
             raise Exit(redact(f"error: {exc.one_line()}"), code=exc.exit_code) from None

@@ -33,12 +33,14 @@ SHORT: dict[str, str] = {
     "commit": "b",  # the base commit of a minor or major release
     "since": "s",
     "to": "t",
+    "quiet": "q",  # only errors and the final summary (release runs, release.plan)
 }
 
 # Taken by several tasks, yet long only on purpose.
 LONG_ONLY: dict[str, str] = {
     "override": "it cuts the testing window of a final short and publishes why: spelled out",
     "file": "-f is --force; after a task name a free -f is Invoke's own -f (runtime config file)",
+    "verbose": "-v is --version (release.resume VERSION, release.verify VERSION): spelled out",
 }
 
 # Letters no option may take. An option that is in neither table (a task's own, rarer option:

@@ -96,13 +96,22 @@ def register(collection, edge) -> None:
             "continue": "finish the stopped backport after resolving its conflicts (git add them first)",
             "abort": "drop the stopped backport: remove its worktree and branch",
             "force": "allow a target that is not a supported line (end of life, or not a release branch)",
+            "json": "print one JSON object (for CI)",
             "path": PATH_HELP,
             "config": CONFIG_HELP,
         },
     )
     @edge
     def backport(
-        c, ref=None, to=None, continue_=False, abort=False, force=False, path=None, config=None
+        c,
+        ref=None,
+        to=None,
+        continue_=False,
+        abort=False,
+        force=False,
+        json=False,
+        path=None,
+        config=None,
     ):
         """Cherry-pick a merged change onto release branches and open one PR per branch."""
         from invoke import Exit
@@ -111,10 +120,32 @@ def register(collection, edge) -> None:
         from release.tasks.ui import say
 
         where = path or "."
+        action = "abort" if abort else ("continue" if continue_ else "backport")
+
+        def show(outcomes: list[Any], stopped: str | None = None, said: Any = ()) -> None:
+            if not json:
+                _print_outcomes(outcomes)
+                return
+            from release.tasks.ui import emit_json
+
+            data = {
+                "action": action,
+                "ref": ref or None,
+                "ok": stopped is None,
+                "stopped": stopped,
+                "backports": outcomes,
+                "messages": list(said),
+            }
+            emit_json(data, "release.backport")
+
         if continue_ and abort:
             raise Exit("error: --continue and --abort exclude each other", code=2)
         if abort:
-            for line in bp.abort_backport(path=where, config=config):
+            said = bp.abort_backport(path=where, config=config)
+            if json:
+                show([], said=[*said, "backport aborted"])
+                return
+            for line in said:
                 say(line)
             say("backport aborted")
             return
@@ -129,9 +160,9 @@ def register(collection, edge) -> None:
                     )
                 outcomes = bp.backport(ref, list(to or []), path=where, config=config, force=force)
         except bp.BackportConflict as exc:
-            _print_outcomes(exc.outcomes)
+            show(exc.outcomes, stopped=exc.one_line())
             raise
-        _print_outcomes(outcomes)
+        show(outcomes)
 
     @task(
         name="schedule",
@@ -146,7 +177,7 @@ def register(collection, edge) -> None:
         if json:
             from release.tasks.ui import emit_json
 
-            emit_json(data)
+            emit_json(data, "release.schedule")
         else:
             print_schedule(data)
 

@@ -34,7 +34,8 @@ def register(collection: Any, edge: Any) -> None:
 
         chk = milestone_check(version, path or ".", config)
         if json:
-            emit_json({**asdict(chk), "ok": chk.ok, "violations": chk.violations()})
+            shown = {k: v for k, v in asdict(chk).items() if k != "seen"}  # the event cache
+            emit_json({**shown, "ok": chk.ok, "violations": chk.violations()}, "milestone.check")
         else:
             say(f"{chk.summary()} ({chk.requests} API requests)")
             for v in chk.violations():

@@ -19,6 +19,9 @@ COMMON = {
     "offline": "do not fetch tags and branches from the remote first",
     "path": "repository path (default: .)",
     "config": "pyproject.toml holding [tool.release]",
+    "quiet": "print only errors and the final summary",
+    "verbose": "also timestamps on start and progress lines, each step's time, and which "
+    "steps are gates or public (long only: -v is --version)",
 }
 
 
@@ -44,46 +47,179 @@ def _request(kind: str, **kw: Any):
 
 
 def _run(
-    kind: str, dry_run: bool, yes: bool, path: str | None, config: str | None, **kw: Any
+    kind: str,
+    dry_run: bool,
+    yes: bool,
+    path: str | None,
+    config: str | None,
+    quiet: bool = False,
+    verbose: bool = False,
+    **kw: Any,
 ) -> None:
     from release import engine
     from release.commands.release import release
+    from release.commands.train import has_train
+    from release.errors import ReleaseError
+
+    if has_train(path or ".", config):  # a release train: every member, one version
+        _run_train(kind, dry_run, yes, path, config, quiet, **kw)
+        return
+    view = ui.RunView.here(quiet=quiet, verbose=verbose)
+    seen: dict[str, Any] = {}
 
     def show(p: Any) -> None:
-        show_plan(p)
+        seen["prepared"] = p
+        if view.level == "quiet":
+            return
+        show_plan(p, verbose=view.level == "verbose")
         if dry_run and not p.plan.failed:
             ui.say("Dry run: same plan, same probes; nothing is changed.")
 
     offline = bool(kw.pop("offline", False))
-    p, report = release(
-        _request(kind, **kw),
-        offline=offline,
-        path=path or ".",
-        config=config,
-        dry_run=dry_run,
-        yes=yes,
-        show=show,
-        on_row=show_row,
-        confirm=confirm_factory(yes),
-    )
-    summary(report, p.plan)
+    with view:
+        try:
+            p, report = release(
+                _request(kind, **kw),
+                offline=offline,
+                path=path or ".",
+                config=config,
+                dry_run=dry_run,
+                yes=yes,
+                show=show,
+                on_row=view.row,
+                on_start=view.start,
+                on_log=view.log,
+                confirm=confirm_factory(yes),
+            )
+        except Exception as exc:
+            if view.gha:  # the outputs say released=false whatever stopped the run
+                why = (
+                    exc
+                    if isinstance(exc, ReleaseError)
+                    else ReleaseError(f"internal error {type(exc).__name__}: {exc}")
+                )
+                github_actions_end(view, kind, seen.get("prepared"), None, why)
+            raise
+        summary(report, p.plan)
+        if report.ok and not report.dry_run and view.level != "quiet":
+            show_pruned(p)
+        if view.gha:
+            github_actions_end(view, kind, p, report, report.error)
+    if handed_over(report):  # publish_via = action: the run did its part (exit 0)
+        show_handover(report.error, p.plan)
+        return
     engine.raise_for(report)
 
 
+def _run_train(
+    kind: str, dry_run: bool, yes: bool, path: str | None, config: str | None, quiet: bool, **kw
+) -> None:
+    """release.<kind> where [[tool.release.train]] is configured (commands/train.py): each
+    member's plan, one refusal line per member, each member's steps under its name."""
+    from release import engine
+    from release.commands.train import train
+    from release.errors import NotReady
+
+    def show(m: Any) -> None:
+        if not quiet and m.prepared is not None:
+            ui.say(f"== {m.name}")
+            show_plan(m.prepared)
+
+    def on_member(m: Any, what: str) -> None:
+        ui.say(f"== {m.name}: {m.complete or what}")
+
+    offline = bool(kw.pop("offline", False))
+    try:
+        run = train(
+            _request(kind, **kw),
+            path=path or ".",
+            config=config,
+            dry_run=dry_run,
+            yes=yes,
+            offline=offline,
+            show=show,
+            on_member=on_member,
+            on_row=show_row,
+            confirm=confirm_factory(yes),
+        )
+    except NotReady as exc:
+        for line in exc.reasons:
+            ui.say(f"refused: {line}")
+        raise
+    for m in run.members:
+        report = run.reports.get(m.name)
+        if report is None:
+            continue
+        statuses = [r.status for r in report.rows]
+        counts = ", ".join(f"{statuses.count(s)} {s}" for s in dict.fromkeys(statuses))
+        did = "stopped" if not report.ok else "dry run of" if run.dry_run else "released"
+        ui.say(f"{m.name}: {did} {m.tag} ({counts})")
+    what = "dry run of the" if run.dry_run else "stopped: the" if run.stopped else "released the"
+    ui.say(f"{what} train {run.kind} {run.version} ({len(run.members)} repositories)")
+    if run.stopped:
+        engine.raise_for(run.reports[run.stopped])
+
+
 def show_row(row: Any) -> None:
-    mark = {
-        "done": "=",
-        "applied": "+",
-        "would": "~",
-        "skipped": "-",
-        "failed": "!",
-        "conflict": "!",
-        "not-run": " ",
-    }.get(row.status, "?")
-    ui.say(f" {mark} {row.name:<28} {row.status:<8} {row.detail}")
+    ui.say(ui.row_line(row))
 
 
-def show_plan(p: Any) -> None:
+def github_actions_end(view: Any, kind: str, p: Any, report: Any, error: Any) -> None:
+    """GitHub Actions, at the end of a release run: one `::error` annotation for a failure, the
+    job summary appended to $GITHUB_STEP_SUMMARY, the outputs to $GITHUB_OUTPUT."""
+    from release.adapters.runner import redact
+    from release.errors import AlreadyReleased
+    from release.tasks import gha
+
+    plan = p.plan if p is not None else None
+    # nothing went wrong: already complete, or handed over to pypa/gh-action-pypi-publish
+    finished = isinstance(error, AlreadyReleased) or handed_over(report)
+    released = bool(report is not None and report.ok and not report.dry_run)
+    message = redact(error.one_line()) if error is not None else ""
+    if report is not None:
+        bad = [r for r in report.rows if r.status in ("failed", "conflict")]
+        rows = [(r.name, r.status, r.detail, r.seconds) for r in report.rows]
+        title = bad[0].name if bad else "release"
+        if not message and not report.ok:
+            message = "; ".join(f"{r.name}: {r.detail}" for r in bad) or "the release stopped"
+        outcome = "released" if released else ("dry run" if report.ok else "stopped")
+        if handed_over(report):
+            outcome = "handed over to pypa/gh-action-pypi-publish"
+    else:  # stopped before the engine: gates, configuration, input
+        rows = [(g.name, g.status, g.reason, 0.0) for g in plan.gates] if plan else []
+        title = "gates" if plan is not None and plan.failed else f"release.{kind}"
+        outcome = "already released" if finished else "not ready"
+    if message and not finished:
+        view.error(title, message)
+    env = os.environ
+    version = plan.version.pep440() if plan is not None else ""
+    tag = plan.tag if plan is not None else ""
+    if env.get("GITHUB_STEP_SUMMARY"):
+        heading = f"{kind} release {tag or ''}".strip()
+        text = gha.summary(
+            title=heading,
+            outcome=outcome,
+            rows=rows,
+            steps=p.journal.all_facts() if p is not None else {},
+            overrides=(p.journal.data.get("overrides") or []) if p is not None else [],
+            error=message,
+        )
+        _append(env["GITHUB_STEP_SUMMARY"], redact(text))
+    if env.get("GITHUB_OUTPUT"):
+        _append(env["GITHUB_OUTPUT"], redact(gha.outputs(version, tag, released, kind)))
+
+
+def _append(path: str, text: str) -> None:
+    from pathlib import Path
+
+    try:
+        with Path(path).open("a", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        print(f"warning: could not append to {path}: {exc}", file=sys.stderr, flush=True)
+
+
+def show_plan(p: Any, verbose: bool = False) -> None:
     plan = p.plan
     ui.say(
         f"{plan.kind} release {plan.version} ({plan.tag}) on {plan.branch} from {plan.base[:12] or 'its tip'}"
@@ -106,11 +242,24 @@ def show_plan(p: Any) -> None:
     ui.table(
         "Gates", ["gate", "status", "detail"], [(g.name, g.status, g.reason) for g in plan.gates]
     )
+    if verbose:  # which steps are checks and which make the release public
+        ui.table(
+            "Steps",
+            ["#", "step", "sort", "what"],
+            [(str(i + 1), s.name, _sort(s), s.describe()) for i, s in enumerate(plan.steps)],
+        )
+        return
     ui.table(
         "Steps",
         ["#", "step", "what"],
         [(str(i + 1), s.name, s.describe()) for i, s in enumerate(plan.steps)],
     )
+
+
+def _sort(step: Any) -> str:
+    if getattr(step, "gate", False):
+        return "gate"
+    return "public" if getattr(step, "irreversible", False) else "local"
 
 
 def summary(report: Any, plan: Any) -> None:
@@ -122,8 +271,64 @@ def summary(report: Any, plan: Any) -> None:
         ui.say(f"released {plan.tag}: {parts}")
     elif report.ok:
         ui.say(f"dry run of {plan.tag}: {parts}")
+    elif handed_over(report):
+        ui.say(f"{plan.tag} handed over: {parts}")
     else:
         ui.say(f"{plan.tag} stopped: {parts}")
+
+
+def handed_over(report: Any) -> bool:
+    """Did the run stop at the hand-over to pypa/gh-action-pypi-publish (publish_via = action)?"""
+    from release.steps.publish import HandedOver
+
+    return isinstance(getattr(report, "error", None), HandedOver)
+
+
+def show_handover(h: Any, plan: Any) -> None:
+    """What waits in the hand-over directory, and what comes next."""
+    ui.say(
+        f"hand over: {h.directory}/ holds {len(h.files)} file(s) for pypa/gh-action-pypi-publish "
+        f"to upload to {h.index} ({h.upload}):"
+    )
+    for name, sha in sorted(h.files.items()):
+        ui.say(f"  {name}  sha256:{sha}")
+    ui.say(
+        f"next: publish {h.directory}/ with the action, then re-run release.{plan.kind} "
+        f"(or release.resume {plan.version}): it verifies that {h.index} serves these files "
+        "and finishes the release"
+    )
+
+
+def shown_path(path: Any, root: Any) -> str:
+    """`path` relative to the checkout when inside it (.git/release/work/0.5.0), else absolute."""
+    from pathlib import Path
+
+    try:
+        return str(Path(path).relative_to(Path(root)))
+    except ValueError:
+        return str(path)
+
+
+def human_size(n: int) -> str:
+    """1100000000 -> '1.1 GB' (decimal units, like `du --si`)."""
+    size = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000:
+            return f"{n} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} TB"
+
+
+def show_pruned(p: Any) -> None:
+    """One line on the work directory of a release that completed: pruned, kept, or why not."""
+    where = shown_path(p.world.work_dir, p.session.root)
+    pruned = p.journal.data.get("pruned") or {}
+    if pruned.get("error"):
+        ui.say(f"could not prune {where}: {pruned['error']} (release.prune retries)")
+    elif pruned:
+        ui.say(f"pruned {where} ({human_size(int(pruned.get('bytes') or 0))})")
+    elif p.session.policy.keep_work and p.world.work_dir.exists():
+        ui.say(f"kept {where} (keep_work = true; release.prune removes it)")
 
 
 class _Named:
@@ -176,6 +381,8 @@ def register(collection, edge) -> None:
         yes=False,
         path=None,
         config=None,
+        quiet=False,
+        verbose=False,
     ):
         """Release the next patch X.Y.Z+1 of a release line (from release-X.Y.x)."""
         _run(
@@ -184,6 +391,8 @@ def register(collection, edge) -> None:
             yes,
             path,
             config,
+            quiet=quiet,
+            verbose=verbose,
             line=line,
             owner=owner,
             force=force,
@@ -204,6 +413,8 @@ def register(collection, edge) -> None:
         yes=False,
         path=None,
         config=None,
+        quiet=False,
+        verbose=False,
     ):
         """Cut release-X.Y.x from main and publish X.Y.0rc1 (starts the community window)."""
         _run(
@@ -212,6 +423,8 @@ def register(collection, edge) -> None:
             yes,
             path,
             config,
+            quiet=quiet,
+            verbose=verbose,
             commit=commit,
             owner=owner,
             force_reason=reason,
@@ -230,6 +443,8 @@ def register(collection, edge) -> None:
         yes=False,
         path=None,
         config=None,
+        quiet=False,
+        verbose=False,
     ):
         """Cut release-X.0.x from main and publish X.0.0rc1 (starts the community window)."""
         _run(
@@ -238,6 +453,8 @@ def register(collection, edge) -> None:
             yes,
             path,
             config,
+            quiet=quiet,
+            verbose=verbose,
             commit=commit,
             owner=owner,
             force_reason=reason,
@@ -263,6 +480,8 @@ def register(collection, edge) -> None:
         yes=False,
         path=None,
         config=None,
+        quiet=False,
+        verbose=False,
     ):
         """Publish the next release candidate of the open line (after backports)."""
         _run(
@@ -271,6 +490,8 @@ def register(collection, edge) -> None:
             yes,
             path,
             config,
+            quiet=quiet,
+            verbose=verbose,
             line=line,
             owner=owner,
             force_reason=reason,
@@ -297,6 +518,8 @@ def register(collection, edge) -> None:
         yes=False,
         path=None,
         config=None,
+        quiet=False,
+        verbose=False,
     ):
         """Promote the last release candidate to the final X.Y.0."""
         _run(
@@ -305,6 +528,8 @@ def register(collection, edge) -> None:
             yes,
             path,
             config,
+            quiet=quiet,
+            verbose=verbose,
             line=line,
             owner=owner,
             override=override,
@@ -324,8 +549,11 @@ def register(collection, edge) -> None:
             "reason": "why --force",
             "allow_empty": "patch/rc: no commit since the last tag of the line",
             "offline": COMMON["offline"],
+            "json": "print one JSON object (for CI); the exit code is the same",
             "path": COMMON["path"],
             "config": COMMON["config"],
+            "quiet": "one line (release, version, tag, how many gates and steps) and errors",
+            "verbose": "also which steps are gates or public (long only: -v is --version)",
         },
     )
     @edge
@@ -340,8 +568,11 @@ def register(collection, edge) -> None:
         reason=None,
         allow_empty=False,
         offline=False,
+        json=False,
         path=None,
         config=None,
+        quiet=False,
+        verbose=False,
     ):
         """Show the plan of a release as tables (gates and steps); nothing is done."""
         from release.commands.release import prepare
@@ -357,7 +588,19 @@ def register(collection, edge) -> None:
             line=line,
         )
         prepared = prepare(req, path or ".", config, dry_run=True, offline=offline)
-        show_plan(prepared)
+        if json:
+            from release.tasks import jsonout
+
+            ui.emit_json(jsonout.plan(prepared), "release.plan")
+        elif quiet:
+            pl = prepared.plan
+            ok = sum(1 for g in pl.gates if g.status != "FAILED")
+            ui.say(
+                f"{pl.kind} release {pl.version} ({pl.tag}): {ok}/{len(pl.gates)} gates pass, "
+                f"{len(pl.steps)} steps"
+            )
+        else:
+            show_plan(prepared, verbose=verbose)
         prepared.plan.require_ready()
 
     @task(
@@ -368,10 +611,22 @@ def register(collection, edge) -> None:
             "yes": COMMON["yes"],
             "path": COMMON["path"],
             "config": COMMON["config"],
+            "quiet": COMMON["quiet"],
+            "verbose": COMMON["verbose"],
         }
     )
     @edge
-    def resume(c, version, announced=False, repost=False, yes=False, path=None, config=None):
+    def resume(
+        c,
+        version,
+        announced=False,
+        repost=False,
+        yes=False,
+        path=None,
+        config=None,
+        quiet=False,
+        verbose=False,
+    ):
         """Resume an interrupted release (the same as re-running its command)."""
         from release.adapters.git import find_root, read_state
         from release.errors import ReleaseError
@@ -398,7 +653,17 @@ def register(collection, edge) -> None:
         if announced and repost:
             raise ReleaseError("--announced and --repost contradict each other", "pass one of them")
         posted = "yes" if announced else ("no" if repost else "")
-        _run(meta["kind"], False, yes, path, config, line=line, posted=posted)
+        _run(
+            meta["kind"],
+            False,
+            yes,
+            path,
+            config,
+            quiet=quiet,
+            verbose=verbose,
+            line=line,
+            posted=posted,
+        )
 
     @task(
         help={
@@ -434,14 +699,19 @@ def register(collection, edge) -> None:
 
         ui.say(unlock_release(version, path or ".", config))
 
-    @task(help={"path": COMMON["path"]})
+    @task(help={"json": "print one JSON object (for CI)", "path": COMMON["path"]})
     @edge
-    def journals(c, path=None):
+    def journals(c, json=False, path=None):
         """List the release journals of this repository, complete or not."""
         from release.adapters.git import find_root, read_state
         from release.journal import Journal
 
         state = read_state(find_root(path or "."))
+        if json:
+            from release.tasks import jsonout
+
+            ui.emit_json(jsonout.journals(Journal.scan(state.git_dir)), "release.journals")
+            return
         rows = []
         for v, j in Journal.scan(state.git_dir):
             if j is None:
@@ -459,6 +729,38 @@ def register(collection, edge) -> None:
             ui.say("no release journal yet")
             return
         ui.table("Journals", ["version", "kind", "state"], rows)
+
+    @task(
+        help={
+            "dry_run": "list what would be removed, with sizes; remove nothing",
+            "json": "print the result as JSON",
+            "path": COMMON["path"],
+        }
+    )
+    @edge
+    def prune(c, dry_run=False, json=False, path=None):
+        """Free disk space: remove the work directories (.git/release/work/VERSION) of complete
+        releases and of versions without a journal, and stale worktree entries; never those of
+        an unfinished release."""
+        from release.adapters.git import find_root
+        from release.commands.prune import prune as prune_work
+
+        r = prune_work(path or ".", dry_run=dry_run)
+        if json:
+            ui.emit_json(r, "release.prune")
+            return
+        root = find_root(path or ".")
+        verb = "would remove" if dry_run else "removed"
+        for i in r["removed"]:
+            size = f" ({human_size(i['bytes'])})" if i["bytes"] else ""
+            ui.say(f"{verb} {shown_path(i['path'], root)}{size}: {i['why']}")
+        for i in r["kept"]:
+            ui.say(f"kept {shown_path(i['path'], root)} ({human_size(i['bytes'])}): {i['why']}")
+        if not r["removed"]:
+            ui.say(f"nothing to prune in {shown_path(r['work'], root)}")
+        else:
+            total = "would free" if dry_run else "freed"
+            ui.say(f"{total} {human_size(r['bytes'])}")
 
     @task(
         help={
@@ -481,7 +783,12 @@ def register(collection, edge) -> None:
 
             r = rebuild_journal(version, path or ".", config)
             if json:
-                ui.emit_json(r)
+                from release.tasks import jsonout
+
+                rebuilt = Journal.open(read_state(find_root(path or ".")).git_dir, r["version"])
+                data = jsonout.journal(r["version"], rebuilt.data)
+                data["rebuilt"] = {"source": r["source"], "moved_aside": r["moved_aside"] or None}
+                ui.emit_json(data, "release.journal")
                 return
             if r["moved_aside"]:
                 ui.say(f"the unreadable journal is kept as {r['moved_aside']}")
@@ -494,7 +801,10 @@ def register(collection, edge) -> None:
         if not j.path.exists():
             raise ReleaseError(f"no journal for {version}", "release.journals lists the known ones")
         if json:
-            ui.emit_json(j.data)
+            from release.tasks import jsonout
+
+            shown = (j.data.get("release") or {}).get("version") or version
+            ui.emit_json(jsonout.journal(shown, j.data), "release.journal")
             return
         ui.say(f"{version}: {'complete' if j.data.get('complete') else 'unfinished'}")
         ui.table(
@@ -516,3 +826,4 @@ def register(collection, edge) -> None:
 
     for t in (patch, minor, major, rc, final, plan_, resume, abort, unlock, journal, journals):
         ns.add_task(t)
+    ns.add_task(prune)

@@ -27,7 +27,7 @@ def register(collection: Any, edge: Any) -> None:
         if json:
             from release.tasks.ui import emit_json
 
-            emit_json(data)
+            emit_json(data, "release.status")
         else:
             print_status(data)
 

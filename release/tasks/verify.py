@@ -16,19 +16,23 @@ def register(collection, edge) -> None:
     )
     @edge
     def verify(c, version, json=False, path=None, config=None):
-        """Re-check a release against its journal: tag on origin, index files, npm, images."""
+        """Re-check a release against its journal: tag (and signature) on origin, index files,
+        npm, images, the GitHub release and its assets, the announcements."""
         from release.commands.verify import raise_for
         from release.commands.verify import verify as run_checks
         from release.tasks import ui
 
         rows = run_checks(version, path or ".", config)
         if json:
+            from release.core.version import Version
+
             ui.emit_json(
                 {
-                    "version": version,
+                    "version": Version.parse(version).pep440(),
                     "ok": all(r.ok for r in rows),
                     "checks": [r.as_dict() for r in rows],
-                }
+                },
+                "release.verify",
             )
         else:
             ui.table(

@@ -144,7 +144,7 @@ def test_tags_branches_and_what_landed(demo):
     )
     assert len(landed["webhook posts"]) == 8  # a thread post and an announcement per release
     if "npm" not in record["missing"]:
-        assert landed["npm"]["@demo/client"]["dist-tags"] == {"latest": "0.1.1", "rc": "0.1.0-rc.2"}
+        assert landed["npm"]["@demo/client"]["dist-tags"] == {"latest": "0.1.1"}  # rc retired
     if "docker" not in record["missing"]:
         assert landed["docker"]["demo/server"] == [
             "0.1.0",

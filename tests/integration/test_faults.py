@@ -136,7 +136,10 @@ def _proxy_handler(px: FaultProxy) -> type[BaseHTTPRequestHandler]:
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
             if body:
                 headers["Content-Length"] = str(len(body))
-            rule = px.take(self.command, self.path)
+            # the faults are for uploads: gate:registries' login probe (a POST with an empty
+            # form, nothing uploaded) passes through without taking one
+            probe = self.command == "POST" and not body
+            rule = None if probe else px.take(self.command, self.path)
             if rule is not None and rule.action == "reject":
                 status, rheaders, data = (
                     500,
@@ -563,7 +566,11 @@ def test_remote_fails_once_then_rerun_completes(
         again = "completes"
     else:
         assert first.returncode == 0, said[-3000:]
-        row = next(ln for ln in first.stdout.splitlines() if ln.split()[1:2] == [step])
+        row = next(  # the step's final row (its " > " start line comes first)
+            ln
+            for ln in first.stdout.splitlines()
+            if ln.split()[1:2] == [step] and not ln.startswith(" > ")
+        )
         assert fault.fragment in row, row
         line = "(completed after a bounded retry)"
         again = "not needed"
@@ -659,4 +666,5 @@ def test_uninterrupted_release_is_what_the_matrix_compares_to(reference):
 
 def test_github_release_carries_the_built_files(reference):
     """github:release says "with the built files"; the build steps put them in dist/<package>/."""
-    assert reference["github_assets"] == reference["testpypi_files"]
+    # the built files, with SHA256SUMS, the npm tarball and the SBOMs beside them
+    assert set(reference["testpypi_files"]) <= set(reference["github_assets"])

@@ -200,3 +200,17 @@ def test_two_builds_of_one_commit_give_identical_sdists(tmp_path):
         (m,) = t.getmembers()
         assert (m.mtime, m.uid, m.uname) == (1_700_000_000, 0, "")
         assert t.extractfile(m).read().startswith(b"Metadata-Version")
+
+
+def test_without_yes_the_prompt_comes_before_anything_even_with_a_package(
+    published_sandbox, pypi_server
+):
+    """The preview before the prompt probes as a dry run: a package not built yet is "would
+    build", never "no record of built files"; without a terminal the run asks for --yes."""
+    sb = published_sandbox
+    before = sb.wd.snapshot()
+    res = sb.run("release.minor")
+    assert res.returncode != 0
+    assert "confirmation needed before" in res.stderr and "--yes" in res.stderr
+    assert "no record of built files" not in res.stdout + res.stderr
+    assert sb.wd.snapshot() == before and pypi_server.testpypi.files() == []

@@ -394,7 +394,7 @@ def test_rc_goes_to_testpypi_and_dist_tag_rc_and_an_old_line_patch_moves_no_late
     # 0.2.0 final: latest moves
     project.release("0.2.0")
     assert project.run("0.2.0").ok
-    assert npm.dist_tags(name) == {"latest": "0.2.0", "rc": "0.2.0-rc.1"}
+    assert npm.dist_tags(name) == {"latest": "0.2.0"}  # the line's rc tag retired
 
     # 0.1.1 on the old line: published, under release-0.1; latest stays at 0.2.0
     git_repo.git("switch", "-q", "-c", "release-0.1.x", "v0.1.0")
@@ -403,7 +403,7 @@ def test_rc_goes_to_testpypi_and_dist_tag_rc_and_an_old_line_patch_moves_no_late
     assert not world.is_latest
     report = project.run("0.1.1")
     assert report.ok, [(r.name, r.status, r.detail) for r in report.rows]
-    assert npm.dist_tags(name) == {"latest": "0.2.0", "rc": "0.2.0-rc.1", "release-0.1": "0.1.1"}
+    assert npm.dist_tags(name) == {"latest": "0.2.0", "release-0.1": "0.1.1"}
     assert "demo_client-0.1.1-py3-none-any.whl" in pypi.pypi.files()
     assert (
         Journal.open(git_repo.root / ".git", "0.1.1").facts("publish:demo-client-js")["dist_tag"]

@@ -110,8 +110,18 @@ def test_no_task_shows_or_stores_a_secret(full_stack, tmp_path):
     task("release.status", "--json")
     task("release.schedule")
     task("release.schedule", "--json")
+    task("release.page", "--json")
+    task("release.doctor", ok=None)
+    task(
+        "release.doctor",
+        "--json",
+        env={"GITHUB_TOKEN": WRONG_GITHUB, "TWINE_PASSWORD": WRONG_TWINE},
+        ok=False,
+    )
     task("changelog.draft")
     task("changelog.draft", "--json")
+    task("changelog.full")
+    task("changelog.full", "--json")
     task("release.plan", "--kind", "minor")
     task("milestone.check", "--version", "0.1.0", "--json")
     task("milestone.check", "--version", "0.1.0", env={"GITHUB_TOKEN": WRONG_GITHUB}, ok=False)
@@ -127,6 +137,9 @@ def test_no_task_shows_or_stores_a_secret(full_stack, tmp_path):
     task("release.resume", "--version", "0.1.0rc1", "--yes", ok=None)
     task("release.abort", "--version", "0.1.0rc1", "--yes", ok=False)  # public: refused
     task("release.unlock", "--version", "0.1.0rc1")
+    task("release.prune", "--dry-run", "--json")
+    task("release.prune")
+    task("release.journal", "0.1.0rc1", "--rebuild", ok=False)  # readable: nothing to rebuild
     task(
         "release.final",
         "--dry-run",
@@ -171,16 +184,16 @@ def test_no_task_shows_or_stores_a_secret(full_stack, tmp_path):
     )
     sb.wd.git("push", "-q", "origin", "main")
     task("release.backport", "--ref", fix, "--to", "release-0.1.x")
-    # the next RC with a wrong index password: fails at the upload, says so in one line
+    # the next RC with a wrong index password: gate:registries finds it before any change
     sb.wd.git("checkout", "-q", "release-0.1.x")
     sb.wd.git("pull", "-q", "--ff-only", "origin", "release-0.1.x")
     # (the backport PR is not merged here: --allow-empty releases the line as it is)
     rc = task("release.rc", "--yes", "--allow-empty", env={"TWINE_PASSWORD": WRONG_TWINE}, ok=False)
     names = sb.names
-    assert f"publish:{names.client}" in rc.stdout and "upload to" in rc.stderr, (
+    assert "gate:registries" in rc.stdout and "refused the credentials" in rc.stderr, (
         rc.stdout[-1500:] + rc.stderr
     )
-    task("release.rc", "--yes")  # resumed with the right password (a resume needs no flag)
+    task("release.rc", "--yes", "--allow-empty")  # with the right password
     task("changelog.update", "--version", "0.2.0", ok=None)
 
     exercised = {r[0].split()[0] for r in runs}

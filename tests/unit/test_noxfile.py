@@ -130,3 +130,10 @@ def test_compare_refuses_results_outside_the_contract(compare, tmp_path):
     rows.write_text(json.dumps([{"commits": 2000, "seconds": 1.0}]))
     with pytest.raises(SystemExit, match="expected a JSON object of name -> seconds"):
         compare.main([str(rows), "--baseline", str(tmp_path / "none.json")])
+
+
+def test_headings_with_inline_code_have_githubs_anchors():
+    import noxfile
+
+    text = "# T\n\n## `release.plan`\n\n## Signed tags (`sign_tags`)\n\n```\n# not a heading\n```\n"
+    assert noxfile.anchors_of(text) == {"t", "releaseplan", "signed-tags-sign_tags"}

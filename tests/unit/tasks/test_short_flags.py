@@ -187,3 +187,16 @@ def test_task_help_shows_the_table_letters_and_h_stays_help():
     ):
         assert flag in out, out
     assert "  --override=STRING" in out, out  # long only: it cuts the testing window short
+
+
+def test_help_after_a_task_with_a_required_argument_shows_its_help():
+    from release.cli import help_first
+
+    tasks = {"release.verify", "release.minor"}
+    assert help_first(["rk", "release.verify", "-h"], tasks) == ["rk", "--help", "release.verify"]
+    assert help_first(["rk", "--config", "x.toml", "release.minor", "--help"], tasks) == [
+        "rk",
+        "--help",
+        "release.minor",
+    ]
+    assert help_first(["rk", "release.verify", "0.5.0"], tasks) == ["rk", "release.verify", "0.5.0"]
