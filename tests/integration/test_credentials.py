@@ -10,34 +10,17 @@ import time
 
 import pytest
 
-from tests.fixtures.sandbox import make_sandbox
+from tests.fixtures.sandbox import make_published_sandbox
 
 pytestmark = pytest.mark.integration
 
 DAY = 86400
 
-BUILD = """\
-[build-system]
-requires = ["hatchling"]
-build-backend = "hatchling.build"
-
-"""
-
 
 @pytest.fixture
 def index_sandbox(tmp_path, monkeypatch, pypi_server):
     """The published_sandbox of test_publish_flow.py, with per-index credentials only."""
-    pytest.importorskip("hatchling", reason="scripts/install-test-deps.sh installs hatchling")
-    sb = make_sandbox(tmp_path, monkeypatch, package=True)
-    text = (sb.root / "pyproject.toml").read_text()
-    text = BUILD + text.replace("dependencies = []", 'readme = "README.md"\ndependencies = []')
-    repos = "\n".join(f'{k} = "{v}"' for k, v in pypi_server.repositories().items())
-    text += f"\n[tool.release.repositories]\n{repos}\n"
-    sb.wd.write("pyproject.toml", text)
-    sb.wd.write("README.md", "# demo-client\n\nA sample project.\n")
-    sb.wd.git("add", "pyproject.toml", "README.md")
-    sb.wd.git("commit", "-q", "-m", "build: publishable package")
-    sb.wd.git("push", "-q", "origin", "main")
+    sb = make_published_sandbox(tmp_path, monkeypatch, pypi_server)
     for key in [k for k in sb.env if k.startswith("TWINE_")]:
         del sb.env[key]  # nothing from the host: only what the test sets
     sb.env.update({"RELEASE_BUILD_ISOLATION": "0", **pypi_server.index_env()})

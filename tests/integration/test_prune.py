@@ -13,38 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.sandbox import make_sandbox
+from tests.fixtures.sandbox import make_published_sandbox, make_sandbox
 
 pytestmark = pytest.mark.integration
 
-BUILD = """\
-[build-system]
-requires = ["hatchling"]
-build-backend = "hatchling.build"
-
-"""
 RC = "0.1.0rc1"
 WORK = f".git/release/work/{RC}"
 
 
 def published(tmp_path, monkeypatch, pypi_server, keep_work: bool = False):
-    """A project that builds demo-client and publishes it to the local pypiserver pair (the
-    project of test_publish_flow.py), with [tool.release].keep_work as given."""
-    pytest.importorskip("hatchling", reason="scripts/install-test-deps.sh installs hatchling")
-    sb = make_sandbox(tmp_path, monkeypatch, package=True)
-    text = (sb.root / "pyproject.toml").read_text()
-    text = BUILD + text.replace("dependencies = []", 'readme = "README.md"\ndependencies = []')
-    if keep_work:
-        text = text.replace("[tool.release]\n", "[tool.release]\nkeep_work = true\n", 1)
-    repos = "\n".join(f'{k} = "{v}"' for k, v in pypi_server.repositories().items())
-    text += f"\n[tool.release.repositories]\n{repos}\n"
-    sb.wd.write("pyproject.toml", text)
-    sb.wd.write("README.md", "# demo-client\n\nA sample project.\n")
-    sb.wd.git("add", "pyproject.toml", "README.md")
-    sb.wd.git("commit", "-q", "-m", "build: publishable package")
-    sb.wd.git("push", "-q", "origin", "main")
-    sb.env.update({"RELEASE_BUILD_ISOLATION": "0", **pypi_server.twine_env()})
-    return sb
+    """The published sandbox (tests/fixtures/sandbox.py) with [tool.release].keep_work as given."""
+    return make_published_sandbox(
+        tmp_path, monkeypatch, pypi_server, release_keys="keep_work = true" if keep_work else ""
+    )
 
 
 def tree(root: Path, skip: tuple[str, ...] = ()) -> dict[str, tuple]:

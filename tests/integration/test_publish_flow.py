@@ -8,35 +8,16 @@ import time
 
 import pytest
 
-from tests.fixtures.sandbox import make_sandbox
+from tests.fixtures.sandbox import make_published_sandbox
 
 pytestmark = pytest.mark.integration
 
 DAY = 86400
 
-BUILD = """\
-[build-system]
-requires = ["hatchling"]
-build-backend = "hatchling.build"
-
-"""
-
 
 @pytest.fixture
 def published_sandbox(tmp_path, monkeypatch, pypi_server):
-    pytest.importorskip("hatchling", reason="scripts/install-test-deps.sh installs hatchling")
-    sb = make_sandbox(tmp_path, monkeypatch, package=True)
-    text = (sb.root / "pyproject.toml").read_text()
-    text = BUILD + text.replace("dependencies = []", 'readme = "README.md"\ndependencies = []')
-    repos = "\n".join(f'{k} = "{v}"' for k, v in pypi_server.repositories().items())
-    text += f"\n[tool.release.repositories]\n{repos}\n"
-    sb.wd.write("pyproject.toml", text)
-    sb.wd.write("README.md", "# demo-client\n\nA sample project.\n")
-    sb.wd.git("add", "pyproject.toml", "README.md")
-    sb.wd.git("commit", "-q", "-m", "build: publishable package")
-    sb.wd.git("push", "-q", "origin", "main")
-    sb.env.update({"RELEASE_BUILD_ISOLATION": "0", **pypi_server.twine_env()})
-    return sb
+    return make_published_sandbox(tmp_path, monkeypatch, pypi_server)
 
 
 def test_minor_then_final_publish_to_the_right_index_and_verify(published_sandbox, pypi_server):
