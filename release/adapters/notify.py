@@ -160,6 +160,29 @@ class Webhook:
             error = NotPosted if status < 500 else RemoteError  # a 4xx is a definite "no"
             raise error(self._say(f"answered HTTP {status}{_reason(data)}"), _hint(status, self))
 
+    def message_status(self, message_id: str, thread_id: str = "") -> tuple[int, int]:
+        """(HTTP status, Discord error code) of GET <webhook>/messages/<id>: 200 while the
+        message is there, 404 with code 10008 (Unknown Message) once deleted. Reads only."""
+        parts = urllib.parse.urlsplit(self.url)
+        path = parts.path.rstrip("/") + "/messages/" + urllib.parse.quote(message_id, safe="")
+        query = urllib.parse.urlencode({"thread_id": thread_id} if thread_id else {})
+        url = urllib.parse.urlunsplit(parts._replace(path=path, query=query))
+        req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT}, method="GET")
+        try:
+            with urllib.request.urlopen(req, timeout=http_timeout(self.timeout)) as resp:
+                return resp.status, 0
+        except urllib.error.HTTPError as exc:
+            try:
+                code = int((json.loads(exc.read() or b"{}") or {}).get("code") or 0)
+            except (ValueError, TypeError, AttributeError, OSError):
+                code = 0
+            return exc.code, code
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise RemoteError(
+                self._say(f"could not be reached ({type(reason).__name__})")
+            ) from None
+
     def _say(self, what: str) -> str:
         return f"the #{self.name} {self.channel.kind} webhook {what}"
 
@@ -174,6 +197,31 @@ class Webhook:
                 found.message_id = str(msg.get("id", "") or "")
                 found.thread_id = str(msg.get("channel_id", "") or "")
         return found
+
+
+def discord_webhook_info(url: str, timeout: float = 10.0) -> tuple[int | None, str, str]:
+    """GET a Discord webhook URL: Discord answers with the webhook (its name) and posts nothing.
+    (status, the webhook's name, '') or (None, '', why it is unreachable). The token the answer
+    holds is registered as a secret."""
+    req = urllib.request.Request(
+        url, method="GET", headers={"User-Agent": "release-kit doctor (no post)"}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=http_timeout(timeout)) as resp:
+            body = resp.read(64 * 1024)
+            status = int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code), "", ""
+    except (urllib.error.URLError, OSError) as exc:
+        return None, "", redact(str(getattr(exc, "reason", exc)))
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = {}
+    token = data.get("token") if isinstance(data, dict) else None
+    register_secret(str(token) if token else None)
+    name = str(data.get("name") or "") if isinstance(data, dict) else ""
+    return status, redact(name), ""
 
 
 def _retry_after(headers: Mapping[str, str], data: bytes) -> float:

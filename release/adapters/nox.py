@@ -179,3 +179,24 @@ def run_nox(
         lines = [ln.removeprefix("nox > ").strip() for ln in text.splitlines() if ln.strip()]
         out.error = lines[-1] if lines else f"nox exited {res.returncode} without running a session"
     return out
+
+
+def list_sessions(cwd: Path, env: Mapping[str, str]) -> tuple[list[dict[str, Any]] | None, str]:
+    """`nox --list --json` in `cwd`: (the sessions with their tags, '') or (None, why not).
+    Lists only: no virtualenv is made and no session runs."""
+    if not (cwd / "noxfile.py").is_file():
+        return None, f"no noxfile.py in {cwd}"
+    run_env = {**dict(env), **dict.fromkeys(_BLANKED, "")}
+    argv = [*nox_command(env), "--list", "--json", "--nocolor"]
+    try:
+        res = run(argv, cwd=cwd, env=run_env, check=False, timeout=120)
+    except ReleaseError as exc:
+        return None, f"nox could not be started: {exc.message}"
+    if res.returncode != 0:
+        lines = [ln.strip() for ln in redact(res.stderr + res.stdout).splitlines() if ln.strip()]
+        return None, f"nox --list failed: {lines[-1] if lines else f'exit {res.returncode}'}"
+    try:
+        data = json.loads(res.stdout)
+    except json.JSONDecodeError:
+        return None, "nox --list --json printed no JSON (nox >= 2023.4 is needed)"
+    return [s for s in data if isinstance(s, dict)] if isinstance(data, list) else [], ""

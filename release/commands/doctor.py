@@ -12,7 +12,6 @@ refresh (no `git status`), no upload, no publish, no post; GitHub sees only GETs
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import tempfile
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from release.adapters.git import GitRepo, find_root
-from release.adapters.runner import http_timeout, redact, register_secret
+from release.adapters.runner import redact, register_secret
 from release.core import doctor as rules
 from release.core.codeowners import LOCATIONS
 from release.core.doctor import Check
@@ -97,8 +96,13 @@ def doctor(
         remote_row,
         rules.identity_check(name, email),
         check_codeowners(repo, pol, login, login_source, email),
-        *github_rows,
     ]
+    if policy is not None:
+        report.checks += [
+            check_version_files(repo, policy, heads),
+            check_nox(root, policy, environ),
+        ]
+    report.checks += github_rows
     if policy is not None:
         report.checks += check_python(policy, environ)
         report.checks += check_npm(policy, environ)
@@ -172,6 +176,46 @@ def check_codeowners(
         allow_teams=policy.allow_teams,
         teams=policy.teams,
     )
+
+
+# ---- the project ---------------------------------------------------------------------------------
+
+
+def check_version_files(repo: GitRepo, policy: Policy, heads: dict[str, str] | None) -> Check:
+    """Every package's version files parse on main and on the newest release branches (what the
+    next minor and the next patches start from), read from git objects, not the checkout."""
+    from release.commands.release import version_file_problems
+    from release.core.plan import version_file_paths
+
+    where: list[tuple[str, str]] = []
+    for branch, _role in branches_to_check(policy, heads):
+        rev = next(
+            (
+                r
+                for r in (f"refs/remotes/{policy.remote}/{branch}", f"refs/heads/{branch}")
+                if repo.rev(r)
+            ),
+            "",
+        )
+        if rev:
+            where.append((branch, rev))
+    if not where and repo.rev("HEAD"):
+        where.append(("HEAD", "HEAD"))
+    seen: list[str] = []
+    for branch, rev in where:
+        seen += [f"{p} (on {branch})" for p in version_file_problems(repo, policy, rev)]
+    return rules.version_files_check([b for b, _ in where], seen, len(version_file_paths(policy)))
+
+
+def check_nox(root: Path, policy: Policy, env: Mapping[str, str]) -> Check:
+    """The nox tags each release type runs have sessions (`nox --list --json`, nothing runs)."""
+    wanted = {t: list(getattr(policy.tests, t)) for t in ("patch", "minor", "major")}
+    if policy.tests.evidence != "nox" or not any(wanted.values()):
+        return rules.nox_check(policy.tests.evidence, wanted, [])
+    from release.adapters.nox import list_sessions
+
+    sessions, error = list_sessions(root, env)
+    return rules.nox_check(policy.tests.evidence, wanted, sessions, error)
 
 
 # ---- GitHub ------------------------------------------------------------------------------------
@@ -441,7 +485,9 @@ def check_webhooks(policy: Policy, env: Mapping[str, str]) -> list[Check]:
         status, hook, error = None, "", ""
         if url and http_url and ch.kind == "discord":
             register_secret(parts.path.rstrip("/").rsplit("/", 1)[-1])
-            status, hook, error = discord_webhook(url)
+            from release.adapters.notify import discord_webhook_info
+
+            status, hook, error = discord_webhook_info(url)
         rows.append(
             rules.webhook_check(
                 name,
@@ -455,27 +501,3 @@ def check_webhooks(policy: Policy, env: Mapping[str, str]) -> list[Check]:
             )
         )
     return rows
-
-
-def discord_webhook(url: str) -> tuple[int | None, str, str]:
-    """GET a Discord webhook URL: Discord answers with the webhook (its name) and posts nothing.
-    (status, the webhook's name, '') or (None, '', why it is unreachable)."""
-    req = urllib.request.Request(
-        url, method="GET", headers={"User-Agent": "release-kit doctor (no post)"}
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=http_timeout(10.0)) as resp:
-            body = resp.read(64 * 1024)
-            status = int(resp.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), "", ""
-    except (urllib.error.URLError, OSError) as exc:
-        return None, "", redact(str(getattr(exc, "reason", exc)))
-    try:
-        data = json.loads(body)
-    except ValueError:
-        data = {}
-    token = data.get("token") if isinstance(data, dict) else None
-    register_secret(str(token) if token else None)  # the answer holds the webhook's token
-    name = str(data.get("name") or "") if isinstance(data, dict) else ""
-    return status, redact(name), ""

@@ -237,39 +237,6 @@ def check_github(world: Any) -> list[Finding]:
     return rows
 
 
-def _discord_message(hook: Any, message_id: str, thread_id: str) -> tuple[int, int]:
-    """(HTTP status, Discord error code) of GET <webhook>/messages/<id>: 200 while the message is
-    there, 404 with code 10008 (Unknown Message) once deleted. Never shows the webhook URL."""
-    import json
-    import urllib.error
-    import urllib.parse
-    import urllib.request
-
-    from release.adapters.notify import USER_AGENT
-    from release.adapters.runner import http_timeout
-    from release.errors import RemoteError
-
-    parts = urllib.parse.urlsplit(hook.url)
-    path = parts.path.rstrip("/") + "/messages/" + urllib.parse.quote(message_id, safe="")
-    query = urllib.parse.urlencode({"thread_id": thread_id} if thread_id else {})
-    url = urllib.parse.urlunsplit(parts._replace(path=path, query=query))
-    req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT}, method="GET")
-    try:
-        with urllib.request.urlopen(req, timeout=http_timeout(10.0)) as resp:
-            return resp.status, 0
-    except urllib.error.HTTPError as exc:
-        try:
-            code = int((json.loads(exc.read() or b"{}") or {}).get("code") or 0)
-        except (ValueError, TypeError, AttributeError, OSError):
-            code = 0
-        return exc.code, code
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise RemoteError(
-            f"the #{hook.name} discord webhook could not be reached ({type(reason).__name__})"
-        ) from None
-
-
 def check_announcements(world: Any) -> list[Finding]:
     """Each journaled announcement: a Discord message is still there; Slack: the record."""
     rows = []
@@ -293,7 +260,7 @@ def check_announcements(world: Any) -> list[Finding]:
             from release.adapters.notify import Notifier
 
             hook = Notifier(env=world.env).webhook(name, channel)
-            status, code = _discord_message(hook, mid, str(facts.get("thread_id") or ""))
+            status, code = hook.message_status(mid, str(facts.get("thread_id") or ""))
         except ReleaseError as exc:
             rows.append(Finding(item, "present", f"unreachable ({exc.message})", False, True))
             continue

@@ -25,7 +25,10 @@ place and unit-tested:
 - Docker: the registry refusing the credentials -> problem; no credentials for a registry that
   asks for a login -> warning;
 - webhooks: the variable unset -> problem; a Discord webhook that does not exist -> problem;
-- git: no user.name/user.email -> problem; the identity not in CODEOWNERS -> problem.
+- git: no user.name/user.email -> problem; the identity not in CODEOWNERS -> problem;
+- the project: a configured version file missing or holding no version (on main and the newest
+  release branches) -> problem; with `tests.evidence = "nox"`, a tag of `tests.patch|minor|major`
+  that no nox session carries, no noxfile, or a noxfile nox cannot list -> problem.
 """
 
 from __future__ import annotations
@@ -740,6 +743,70 @@ def docker_check(
         "set, so the login the push uses (docker's own) is not checked",
         "set DOCKER_USERNAME and DOCKER_PASSWORD (a token) to check it",
     )
+
+
+# ---- the project: version files, nox sessions ------------------------------------------------
+
+
+def version_files_check(where: Sequence[str], problems_seen: Sequence[str], files: int) -> Check:
+    """Every configured version file exists and holds a version at each of `where` (revisions
+    the next releases start from: main, the newest release branches)."""
+    name = "version files"
+    if not where:
+        return warning(name, "no commit to read them from yet", "commit first")
+    shown = ", ".join(where)
+    if problems_seen:
+        return problem(
+            name,
+            "; ".join(problems_seen),
+            "fix the file or [[tool.release.packages]].version_files, then run release.doctor again",
+            problems=list(problems_seen),
+        )
+    if not files:
+        return ok(name, "no package lists a version file (versions come from the tags)")
+    return ok(name, f"{files} version file(s) hold a version on {shown}")
+
+
+def nox_check(
+    evidence: str,
+    wanted: Mapping[str, Sequence[str]],
+    sessions: Sequence[Mapping[str, Any]] | None,
+    error: str = "",
+) -> Check:
+    """The nox tags each release type needs (`wanted`: type -> tags) against the sessions
+    `nox --list --json` showed (each with its `tags`). `sessions` None: not listed (`error`)."""
+    name = "nox sessions"
+    if evidence != "nox":
+        return ok(name, f"tests.evidence = {evidence!r}: the release runs no nox session")
+    needed = {t: list(tags) for t, tags in wanted.items() if tags}
+    if not needed:
+        return ok(name, "tests.patch, tests.minor and tests.major list no nox tag")
+    if sessions is None:
+        return problem(
+            name,
+            error or "nox could not list the sessions",
+            "add a noxfile.py whose sessions carry the tags (@nox.session(tags=[...]))",
+        )
+    by_tag: dict[str, list[str]] = {}
+    for s in sessions:
+        for tag in s.get("tags") or []:
+            by_tag.setdefault(str(tag), []).append(str(s.get("name") or s.get("session") or "?"))
+    missing = [(t, tag) for t, tags in needed.items() for tag in tags if tag not in by_tag]
+    if missing:
+        shown = ", ".join(f"{tag!r} ({t})" for t, tag in missing)
+        return problem(
+            name,
+            f"no nox session carries the tag {shown}: `nox -t` would run nothing and the "
+            "tests gate would stop the release",
+            "tag the sessions those releases need (@nox.session(tags=[...])) or change "
+            "[tool.release.tests]",
+            missing=[tag for _, tag in missing],
+        )
+    shown = "; ".join(
+        f"{t}: {', '.join(dict.fromkeys(n for tag in tags for n in by_tag[tag]))}"
+        for t, tags in needed.items()
+    )
+    return ok(name, shown)
 
 
 # ---- webhooks ----------------------------------------------------------------------------------

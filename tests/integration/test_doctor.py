@@ -53,6 +53,20 @@ jobs:
       - run: echo "releasing ${{ inputs.version }} (${{ inputs.kind }})"
 """
 
+NOXFILE = """\
+import nox
+
+
+@nox.session(python=False, tags=["patch", "minor", "major"])
+def tests(session):
+    session.run("true")
+
+
+@nox.session(python=False, tags=["minor", "major"])
+def docs(session):
+    session.run("true")
+"""
+
 
 def utc(ts: int) -> str:
     """GitHub's github-authentication-token-expiration text."""
@@ -190,7 +204,7 @@ def project(tmp_path, github, pypi_server, npm_registry, doctor_registry, discor
         f'github_api = "{github.url}"',
         "",
         "[tool.release.tests]",
-        'evidence = "none"',
+        'evidence = "nox"',
         "",
         "[tool.release.repositories]",
         *[f'{k} = "{v}"' for k, v in repos.items()],
@@ -235,6 +249,7 @@ def project(tmp_path, github, pypi_server, npm_registry, doctor_registry, discor
     )
     wd.write("js/package.json", json.dumps({"name": npm_name, "version": "0.0.0"}) + "\n")
     wd.write("image/Dockerfile", "FROM busybox\n")
+    wd.write("noxfile.py", NOXFILE)
     wd.write("CHANGELOG.md", "# Changelog\n\n## [Unreleased]\n")
     wd.write(".github/CODEOWNERS", "*  @release-bot owner@example.com\n")
     wd.write(".github/workflows/release.yml", RELEASE_YML)
@@ -293,6 +308,8 @@ def test_an_all_good_project_gets_every_row_ok_exit_0_and_nothing_changes(projec
         "remote origin",
         "git identity",
         "CODEOWNERS",
+        "version files",
+        "nox sessions",
         "GitHub token",
         "GitHub access",
         "protection main",
@@ -314,13 +331,17 @@ def test_an_all_good_project_gets_every_row_ok_exit_0_and_nothing_changes(projec
     assert "accepts TWINE_USERNAME / TWINE_PASSWORD" in row(data, "TestPyPI credentials")["detail"]
     assert "logged in as releaser" in row(data, "npm login")["detail"]
     assert "release bot 1" in row(data, "webhook #releases")["detail"]
+    assert row(data, "version files")["detail"] == "2 version file(s) hold a version on main"
+    assert row(data, "nox sessions")["detail"] == (
+        "patch: tests; minor: tests, docs; major: tests, docs"
+    )
     assert row(data, "CODEOWNERS")["detail"] == (
         "release-bot is listed in .github/CODEOWNERS on main (the GitHub token's login)"
     )
     # the table, and no secret anywhere
     res = p.doctor()
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "release.doctor" in res.stdout and "16 ok, 0 warning(s), 0 problem(s)" in res.stdout
+    assert "release.doctor" in res.stdout and "18 ok, 0 warning(s), 0 problem(s)" in res.stdout
     for secret in (p.github.token, p.npm.token, p.hook.token, p.pypi.pypi.password):
         assert secret not in res.stdout + res.stderr + json.dumps(data)
     # what was asked, and that nothing changed anywhere
@@ -362,7 +383,7 @@ def test_a_token_expiring_in_5_days_is_a_warning_and_exits_0(project):
     assert token["status"] == "warning"
     assert "expires 2026-01-20T13:00:00Z (in 5 day(s))" in token["detail"]
     assert token["advice"].startswith("renew it before the release")
-    assert data["counts"] == {"ok": 15, "warning": 1, "problem": 0}
+    assert data["counts"] == {"ok": 17, "warning": 1, "problem": 0}
     p.assert_nothing_changed(before)
 
 
@@ -523,20 +544,61 @@ def test_an_unreachable_remote_is_a_problem_and_the_other_rows_are_still_there(p
     assert "does not appear to be a git repository" in remote["detail"]
     assert "git remote get-url origin" in remote["advice"]
     assert [c["name"] for c in data["checks"] if c["status"] == "problem"] == ["remote origin"]
-    assert len(data["checks"]) == 16  # every other check still ran
+    assert len(data["checks"]) == 18  # every other check still ran
     assert row(data, "protection release-{major}.{minor}.x")["status"] == "warning"
     p.assert_nothing_changed(before)
 
 
 def test_a_broken_configuration_is_one_problem_row(project):
     p = project
-    set_config(p, 'evidence = "none"', 'evidence = "sometimes"')
+    set_config(p, 'evidence = "nox"', 'evidence = "sometimes"')
     before = p.state()
     code, data = p.report()
     assert code == 3
     cfg = row(data, "configuration")
     assert cfg["status"] == "problem" and "evidence" in cfg["detail"]
     assert statuses(data)["remote origin"] == "ok" and statuses(data)["git identity"] == "ok"
+    p.assert_nothing_changed(before)
+
+
+def test_a_release_type_whose_nox_tag_no_session_carries_is_a_problem(project):
+    """`major` is configured to run the `benchmarks` tag; no session of the noxfile has it."""
+    p = project
+    set_config(p, 'evidence = "nox"', 'evidence = "nox"\nmajor = ["major", "benchmarks"]')
+    before = p.state()
+    code, data = p.report()
+    assert code == 3
+    nox = row(data, "nox sessions")
+    assert nox["status"] == "problem"
+    assert "no nox session carries the tag 'benchmarks' (major)" in nox["detail"]
+    assert nox["data"]["missing"] == ["benchmarks"]
+    assert [c["name"] for c in data["checks"] if c["status"] != "ok"] == ["nox sessions"]
+    p.assert_nothing_changed(before)
+    # no noxfile at all: one problem row too, and still nothing made (no .nox, no venv)
+    p.wd.git("rm", "-q", "noxfile.py")
+    p.wd.git("commit", "-q", "-m", "chore: drop the noxfile")
+    before = p.state()
+    code, data = p.report()
+    assert code == 3
+    assert row(data, "nox sessions")["detail"].startswith("no noxfile.py in ")
+    assert not (p.wd.root / ".nox").exists()
+    p.assert_nothing_changed(before)
+
+
+def test_a_version_file_broken_on_a_release_branch_is_a_problem(project):
+    """Patches start from the release branch: its version files are read there, from git."""
+    p = project
+    p.wd.git("checkout", "-q", "-b", "release-0.1.x")
+    p.wd.commit("chore: break the client", path="client/pyproject.toml", text="[project]\n")
+    p.wd.git("push", "-q", "-u", "origin", "release-0.1.x")
+    p.wd.git("checkout", "-q", "main")
+    before = p.state()
+    code, data = p.report()
+    assert code == 3
+    files = row(data, "version files")
+    assert files["status"] == "problem"
+    assert files["detail"] == "client/pyproject.toml has no [project].version (on release-0.1.x)"
+    assert statuses(data)["nox sessions"] == "ok"
     p.assert_nothing_changed(before)
 
 

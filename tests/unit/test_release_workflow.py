@@ -85,7 +85,8 @@ def test_the_workflow_is_read_only_and_every_job_says_what_it_needs(wf):
 
 
 def test_every_third_party_action_is_pinned_to_a_commit_with_its_tag(wf, action):
-    for path in [*sorted(WORKFLOWS.glob("*.yml")), ACTION]:
+    docs = sorted((ACTION.parent / "docs").glob("*.md"))  # the workflow snippets people copy
+    for path in [*sorted(WORKFLOWS.glob("*.yml")), ACTION, *docs]:
         for line in path.read_text().splitlines():
             m = re.match(r"^\s*(?:-\s+)?uses:\s*(\S+)(.*)$", line)
             if not m or m.group(1).startswith("./"):

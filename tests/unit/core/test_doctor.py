@@ -366,3 +366,30 @@ def test_codeowners_verdicts():
         co("bob", "s", "CODEOWNERS", text, teams={"@org/rel": ["bob"]}, allow_teams=False).status
         == "problem"
     )
+
+
+def test_nox_session_verdicts():
+    wanted = {"patch": ["patch"], "minor": ["minor"], "major": ["major", "bench"]}
+    sessions = [
+        {"name": "tests", "tags": ["patch", "minor", "major"]},
+        {"name": "docs", "tags": ["minor"]},
+    ]
+    assert d.nox_check("none", wanted, None).status == "ok"
+    assert d.nox_check("nox", {"patch": []}, None).status == "ok"
+    assert d.nox_check("nox", wanted, None, "no noxfile.py in /x").detail == "no noxfile.py in /x"
+    missing = d.nox_check("nox", wanted, sessions)
+    assert missing.status == "problem" and missing.data["missing"] == ["bench"]
+    assert "'bench' (major)" in missing.detail
+    good = d.nox_check("nox", {"patch": ["patch"], "minor": ["minor"]}, sessions)
+    assert good.status == "ok" and good.detail == "patch: tests; minor: tests, docs"
+    assert d.nox_check("nox", {"patch": ["patch"]}, []).status == "problem"
+
+
+def test_version_file_verdicts():
+    assert d.version_files_check([], [], 2).status == "warning"
+    assert d.version_files_check(["main"], [], 0).status == "ok"
+    bad = d.version_files_check(["main", "release-0.1.x"], ["a has no x (on main)"], 2)
+    assert bad.status == "problem" and bad.data["problems"] == ["a has no x (on main)"]
+    assert (
+        d.version_files_check(["main"], [], 2).detail == "2 version file(s) hold a version on main"
+    )
