@@ -342,6 +342,7 @@ CI_YML = pytest.param(WORKFLOWS / "ci.yml", id="ci.yml")
         pytest.param(ACTION, id="action.yml"),
         CI_YML,
         pytest.param(WORKFLOWS / "doctor.yml", id="doctor.yml"),
+        pytest.param(WORKFLOWS / "status-page.yml", id="status-page.yml"),
     ],
 )
 def test_zizmor_finds_nothing_high(path):
