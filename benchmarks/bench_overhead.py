@@ -183,12 +183,13 @@ def stop_indexes(started) -> None:
 
 def make_project(tmp: Path, servers, packages: int):
     """`make_sandbox(tmp, package=True)` + the `published_sandbox` setup (+ a second package)."""
-    from tests.fixtures.sandbox import make_sandbox
-    from tests.integration.test_publish_flow import BUILD
+    from tests.fixtures.sandbox import BUILD_SYSTEM, make_sandbox
 
     sb = make_sandbox(tmp, package=True)
     text = (sb.root / "pyproject.toml").read_text()
-    text = BUILD + text.replace("dependencies = []", 'readme = "README.md"\ndependencies = []')
+    text = BUILD_SYSTEM + text.replace(
+        "dependencies = []", 'readme = "README.md"\ndependencies = []'
+    )
     repos = "\n".join(f'{k} = "{v}"' for k, v in servers.repositories().items())
     if packages > 1:
         text += EXTRA_PACKAGE
@@ -241,11 +242,14 @@ def one_release(work: Path, servers, packages: int, hook_dir: Path, extra_env: d
         "PYTHONPATH": str(hook_dir) + os.pathsep + sb.env["PYTHONPATH"],
         **extra_env,
     }
-    t0 = time.perf_counter()
+    t0, began = time.perf_counter(), time.time()
     res = sb.run("release.minor", "--yes", "--verbose", env=env)
     wall = time.perf_counter() - t0
+    ended = time.time()
     if res.returncode != 0:
         raise SystemExit(f"release.minor failed ({res.returncode}):\n{res.stdout}\n{res.stderr}")
+    if os.environ.get("BENCH_OVERHEAD_STDERR"):  # e.g. with --env PYTHONPROFILEIMPORTTIME=1
+        Path(os.environ["BENCH_OVERHEAD_STDERR"]).write_text(res.stderr)
     rows = [json.loads(ln) for ln in profile.read_text().splitlines() if ln.strip()]
     by_what: dict[str, list[float]] = defaultdict(list)
     for r in rows:
@@ -258,12 +262,16 @@ def one_release(work: Path, servers, packages: int, hook_dir: Path, extra_env: d
     http = [r for r in rows if r["argv0"] == "http"]
     # the time something outside the toolkit's Python was running: the union of the intervals
     # (builds in parallel overlap; their sum would count the overlap twice)
-    spans = sorted((r["start"], r["start"] + r["seconds"]) for r in rows)
-    busy, end = 0.0, float("-inf")
-    for a, z in spans:
+    spans = sorted((r["start"], r["start"] + r["seconds"], r["what"]) for r in rows)
+    busy, end, last = 0.0, began, "(process start)"
+    gaps: list[tuple[float, str, str]] = []  # the toolkit's own stretches: (seconds, after, before)
+    for a, z, what in spans:
+        if a > end:
+            gaps.append((a - end, last, what))
         if z > end:
             busy += z - max(a, end)
-            end = z
+            end, last = z, what
+    gaps.append((ended - end, last, "(process end)"))
     build_rows = [
         ln
         for ln in res.stdout.splitlines()
@@ -287,6 +295,7 @@ def one_release(work: Path, servers, packages: int, hook_dir: Path, extra_env: d
         "http_s": sum(r["seconds"] for r in http),
         "by_what": {k: (len(v), sum(v)) for k, v in by_what.items()},
         "steps": [ln.split()[1] for ln in res.stdout.splitlines() if ln.startswith(" + ")],
+        "gaps": sorted(gaps, reverse=True)[:12],
     }
 
 
@@ -377,6 +386,9 @@ def main() -> int:
     print("\nSubprocesses of the last run, by command (calls, total seconds):")
     for what, (n, s) in sorted(last["by_what"].items(), key=lambda kv: -kv[1][1]):
         print(f"  {s:7.3f} s  {n:3d}x  {what}")
+    print("\nThe toolkit's longest stretches of its own in the last run (between two timed calls):")
+    for gap, after, before in last["gaps"]:
+        print(f"  {gap:7.3f} s  after {after}, before {before}")
     verdict = "ok" if ratio <= args.limit else "TOO HIGH"
     print(f"\noverhead / wall = {ratio:.1%} (limit {args.limit:.0%}): {verdict}")
     if args.json:

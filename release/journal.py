@@ -12,10 +12,11 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from release.adapters.runner import redact
+from release.adapters.runner import redact, redactor
 from release.errors import ReleaseError
 
 
@@ -23,13 +24,15 @@ def _now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def _scrub(value: Any) -> Any:
+def _scrub(value: Any, clean: Callable[[str], str] | None = None) -> Any:
+    """`value` with every string in it redacted (one secrets lookup for the whole value)."""
+    clean = clean or redactor()
     if isinstance(value, str):
-        return redact(value)
+        return clean(value)
     if isinstance(value, dict):
-        return {str(k): _scrub(v) for k, v in value.items()}
+        return {str(k): _scrub(v, clean) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_scrub(v) for v in value]
+        return [_scrub(v, clean) for v in value]
     return value
 
 

@@ -12,7 +12,7 @@ import os
 import re
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from release.errors import ReleaseError
@@ -91,7 +91,40 @@ def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
     """Mask configured secrets and anything that looks like a token."""
     if not text:
         return text
-    for secret in known_secrets(environ):
+    return _redact_with(text, known_secrets(environ))
+
+
+_memo: tuple[object, dict[str, str]] = (None, {})
+
+
+def redactor() -> Callable[[str], str]:
+    """`redact` for many strings at once (a journal save scrubs every string it holds): the
+    secrets are looked up once, and a text already redacted with the same secrets is not
+    redacted again. Valid until the next call (a new secret gives a new memo)."""
+    global _memo
+    secrets = known_secrets()
+    key = _secrets_cache
+    if key is None:  # no cache key for this environment: no memo either
+        return lambda text: _redact_with(text, secrets) if text else text
+    if _memo[0] is not key:
+        _memo = (key, {})
+    memo = _memo[1]
+
+    def fn(text: str) -> str:
+        if not text:
+            return text
+        out = memo.get(text)
+        if out is None:
+            out = _redact_with(text, secrets)
+            if len(memo) < 50_000:
+                memo[text] = out
+        return out
+
+    return fn
+
+
+def _redact_with(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
         text = text.replace(secret, MASK)
     for pattern in TOKEN_SHAPES:
         if pattern.groups:

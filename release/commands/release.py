@@ -464,6 +464,26 @@ def _notes(s: Session, plan: Plan) -> Any:
     )
 
 
+# What the steps import late (GitPython for branches and tags, tomlkit for version files, the
+# index adapter, the smoke test's interpreter rules): imported on a background thread while the
+# main one waits for git and the indexes, so that no step waits for an import.
+WARM = ("git", "tomlkit", "release.adapters.pypi", "release.core.interpreters")
+
+
+def warm_imports(modules: tuple[str, ...] = WARM) -> None:
+    """Start importing `modules` on a daemon thread (errors ignored: the step that needs a
+    module imports it again and says what is wrong)."""
+    import importlib
+    import threading
+
+    def load() -> None:
+        for name in modules:
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
+
+    threading.Thread(target=load, name="release-warm-imports", daemon=True).start()
+
+
 def prepare(
     req: Request,
     path: str = ".",
@@ -480,6 +500,7 @@ def prepare(
     (commands/train.py) passes for each member `version`, the train's (a plan of any other
     version fails the gate "train version"), and `notify_off`, why the member's notify steps
     are skipped (the train announces once)."""
+    warm_imports()
     s = open_session(path, config, fetch=not offline)
     done = finished_release(s, req)
     if done:

@@ -36,13 +36,25 @@ def when(ts: int | None) -> str:
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Print one table (rich when available, plain text otherwise)."""
-    rows = [["-" if c is None else redact(str(c)) for c in r] for r in rows]
+    cells = [["-" if c is None else redact(str(c)) for c in r] for r in rows]
+    width = max(100, min(160, _width()))
+    if not _is_tty():
+        # Off a terminal (a pipe, a CI log) each row is one line, never wrapped, so that grep
+        # finds a whole row; drawn here as rich draws a table that fits, without importing and
+        # warming up rich (~45 ms of a release that otherwise spends its time in git, builds and
+        # uploads). Cells that are not plain ASCII on one line go to rich.
+        plain = plain_table(redact(title), list(columns), cells, None)
+        if plain is not None:
+            _before_output()
+            sys.stdout.write(plain)
+            sys.stdout.flush()
+            return
     try:
         from rich.console import Console
         from rich.table import Table
     except ImportError:  # pragma: no cover
         print(title)
-        for r in rows:
+        for r in cells:
             print("  " + " | ".join(r))
         return
     from rich.text import Text
@@ -51,11 +63,43 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
     t = Table(title=Text(redact(title)), title_justify="left")
     for col in columns:
         t.add_column(Text(col))
-    for r in rows:
+    for r in cells:
         t.add_row(*(Text(c) for c in r))
     _before_output()
     # colours and control codes only on a terminal (FORCE_COLOR never puts them in a pipe)
-    Console(width=max(100, min(160, _width())), force_terminal=_is_tty()).print(t)
+    Console(width=width, force_terminal=_is_tty()).print(t)
+
+
+def plain_table(
+    title: str, columns: list[str], rows: list[list[str]], width: int | None
+) -> str | None:
+    """The table as rich prints it without a terminal (heavy head box, one space of padding,
+    the title left-justified to the table's width), or None when rich would do more: a cell
+    that is not printable ASCII on one line, or a table wider than `width` (rich would wrap
+    it; None: no limit, rows are never wrapped)."""
+    cells = [title, *columns, *(c for r in rows for c in r)]
+    if any(not c.isascii() or not c.isprintable() for c in cells if c):
+        return None
+    if any(len(r) != len(columns) for r in rows):
+        return None
+    widths = [max([len(col), *(len(r[i]) for r in rows)]) for i, col in enumerate(columns)]
+    total = sum(widths) + 3 * len(widths) + 1
+    if (width is not None and total > width) or len(title) > total:
+        return None
+
+    def line(left: str, fill: str, mid: str, right: str) -> str:
+        return left + mid.join(fill * (w + 2) for w in widths) + right + "\n"
+
+    def cells_of(values: list[str], bar: str) -> str:
+        return (
+            bar + bar.join(f" {v:<{w}} " for v, w in zip(values, widths, strict=True)) + bar + "\n"
+        )
+
+    out = [f"{title:<{total}}\n"] if title else []
+    out += [line("┏", "━", "┳", "┓"), cells_of(columns, "┃"), line("┡", "━", "╇", "┩")]
+    out += [cells_of(r, "│") for r in rows]
+    out.append(line("└", "─", "┴", "┘"))
+    return "".join(out)
 
 
 def _width() -> int:

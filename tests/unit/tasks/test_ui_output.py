@@ -126,3 +126,44 @@ def test_already_released_keeps_stdout_for_json(capsys, as_json):
     out, err = capsys.readouterr()
     assert ("already released" in err) is as_json
     assert ("already released" in out) is not as_json
+
+
+def test_off_a_terminal_a_table_that_fits_is_drawn_exactly_as_rich_draws_it():
+    """`ui.plain_table` skips importing rich off a terminal; it must be indistinguishable."""
+    import io
+    import random
+    import string
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    rng = random.Random(20261130)
+    alphabet = string.ascii_letters + string.digits + "  [].:/=-_#"
+    drawn = 0
+    for _ in range(600):
+        cols = [
+            "".join(rng.choices(alphabet, k=rng.randint(1, 12))) for _ in range(rng.randint(1, 5))
+        ]
+        rows = [
+            ["".join(rng.choices(alphabet, k=rng.randint(0, 25))) for _ in cols]
+            for _ in range(rng.randint(0, 5))
+        ]
+        title = "".join(rng.choices(alphabet, k=rng.randint(0, 60)))
+        plain = ui.plain_table(title, cols, rows, 100)
+        if plain is None:  # wider than 100: rich wraps it
+            continue
+        drawn += 1
+        table = Table(title=Text(title), title_justify="left")
+        for c in cols:
+            table.add_column(Text(c))
+        for r in rows:
+            table.add_row(*(Text(c) for c in r))
+        buf = io.StringIO()
+        Console(file=buf, width=100, force_terminal=False).print(table)
+        assert plain == buf.getvalue(), (title, cols, rows)
+    assert drawn > 300
+    # what it leaves to rich: wider than the console, non-ASCII, a line break
+    assert ui.plain_table("t", ["a"], [["x" * 120]], 100) is None
+    assert ui.plain_table("t", ["a"], [["é"]], 100) is None
+    assert ui.plain_table("t", ["a"], [["x\ny"]], 100) is None
