@@ -18,8 +18,9 @@ request each, which would break an API budget silently.
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -564,6 +565,67 @@ class GitHub:
             {"body": body},
         )
 
+    # ---- release notes: labels and handles (GraphQL, one query per 100 PRs and commits) -------------
+    def notes_facts(
+        self, prs: Sequence[int], shas: Sequence[str]
+    ) -> tuple[dict[int, dict[str, Any]], dict[str, str]]:
+        """({PR number: {"labels": [...], "login": author}}, {git author name: GitHub login})
+        for the PRs and commits of one release's notes: one GraphQL query per `GRAPHQL_BATCH`
+        of them (a release of 60 changes costs one request). A PR or commit GitHub does not know
+        is left out; a commit's co-authors are mapped too."""
+        items = [("pr", str(int(n))) for n in dict.fromkeys(prs)]
+        items += [("c", sha) for sha in dict.fromkeys(shas) if _SHA.fullmatch(sha)]
+        found: dict[int, dict[str, Any]] = {}
+        logins: dict[str, str] = {}
+        owner, name = self.repo_name.split("/", 1)
+        for i in range(0, len(items), GRAPHQL_BATCH):
+            data = self.graphql(
+                "release notes facts",
+                notes_query(items[i : i + GRAPHQL_BATCH]),
+                {"owner": owner, "name": name},
+            )
+            repo = (data or {}).get("repository") or {}
+            for alias, node in repo.items():
+                if not isinstance(node, dict):
+                    continue
+                if alias.startswith("pr_"):
+                    labels = [
+                        str(lab.get("name"))
+                        for lab in (node.get("labels") or {}).get("nodes") or []
+                        if isinstance(lab, dict) and lab.get("name")
+                    ]
+                    login = ((node.get("author") or {}).get("login")) or ""
+                    found[int(node.get("number") or alias[3:])] = {
+                        "labels": labels,
+                        "login": str(login),
+                    }
+                else:
+                    for who in (node.get("authors") or {}).get("nodes") or []:
+                        user = (who or {}).get("user") or {}
+                        if who.get("name") and user.get("login"):
+                            logins.setdefault(str(who["name"]), str(user["login"]))
+        return found, logins
+
+    def graphql(self, what: str, query: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+        """POST a GraphQL query; its `data` (GitHub answers 200 with `errors` for what it could
+        not resolve, e.g. a PR number that does not exist: those parts are null and ignored;
+        any other error is an error)."""
+
+        def go() -> Any:
+            self._requests += 1
+            req = self.g.requester
+            _, body = req.requestJsonAndCheck(
+                "POST", req.graphql_url, input={"query": query, "variables": dict(variables)}
+            )
+            return body
+
+        body = self.call(what, go) or {}
+        errors = [e for e in body.get("errors") or [] if (e or {}).get("type") != "NOT_FOUND"]
+        if errors:
+            message = str((errors[0] or {}).get("message") or "GraphQL error")
+            raise RemoteError(redact(f"GitHub {what} failed: {message}"), "re-run later")
+        return body.get("data") or {}
+
     # ---- pull requests ---------------------------------------------------------------------------
     def get_pull(self, number: int) -> dict[str, Any] | None:
         return self.get_json(
@@ -926,6 +988,32 @@ class GitHub:
             return data
 
         return self.call(f"download of {asset.name}", go) or b""
+
+
+GRAPHQL_BATCH = 100  # aliases per GraphQL query (PRs and commits)
+_SHA = re.compile(r"[0-9a-f]{40}")
+
+
+def notes_query(items: Sequence[tuple[str, str]]) -> str:
+    """The GraphQL query for ("pr", number) and ("c", sha) items: labels and author of each
+    PR, authors (co-authors included) of each commit with their GitHub users."""
+    parts = []
+    for kind, key in items:
+        if kind == "pr":
+            parts.append(
+                f"pr_{key}: pullRequest(number: {key}) "
+                "{ number author { login } labels(first: 50) { nodes { name } } }"
+            )
+        else:
+            parts.append(
+                f'c_{key}: object(oid: "{key}") '
+                "{ ... on Commit { oid authors(first: 10) { nodes { name email user { login } } } } }"
+            )
+    return (
+        "query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { "
+        + " ".join(parts)
+        + " } }"
+    )
 
 
 def _message(exc: Any) -> str:

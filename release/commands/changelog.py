@@ -7,6 +7,7 @@ else `rev`. `history` renders every released version from one `git log` over all
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,10 @@ def release_notes(
     date: str | None = None,
     override_reason: str | None = None,
     since: str | None = None,
+    enrich_with: Callable[[Notes], Notes] | None = None,
 ) -> Notes:
-    """Notes of `version`: the range from its previous tag (or `since`) to its tag or `rev`."""
+    """Notes of `version`: the range from its previous tag (or `since`) to its tag or `rev`;
+    `enrich_with` adds what GitHub knows (handles, PR labels) before the templates render."""
     tag = version.tag(policy.tag_pattern)
     prev = _resolve(tagset, since) if since else previous_tag(tagset, version, as_published=True)
     own = tagset.by_name.get(tag)
@@ -71,6 +74,8 @@ def release_notes(
         head=end,
         config=policy.notes,
     )
+    if enrich_with is not None:
+        notes = enrich_with(notes)
     return with_templates(notes, read_templates(root, policy))
 
 

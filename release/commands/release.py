@@ -449,7 +449,14 @@ def version_file_problems(repo: GitRepo, policy: Any, rev: str) -> list[str]:
 # ---- steps ---------------------------------------------------------------------------------------
 
 
-def _notes(s: Session, plan: Plan) -> Any:
+def _notes(
+    s: Session,
+    plan: Plan,
+    journal: Journal | None = None,
+    *,
+    dry_run: bool = False,
+    offline: bool = False,
+) -> Any:
     try:
         from release.commands.changelog import release_notes
     except ImportError:  # pragma: no cover
@@ -459,27 +466,89 @@ def _notes(s: Session, plan: Plan) -> Any:
     import datetime as dt
 
     date = dt.datetime.fromtimestamp(s.now, dt.timezone.utc).date().isoformat()
+
+    def github(notes: Any) -> Any:
+        return github_facts(s, plan, notes, journal, dry_run=dry_run, offline=offline)
+
     return release_notes(
-        s.root, s.state.tagset, plan.version, s.policy, rev=rev, date=date, override_reason=reason
+        s.root,
+        s.state.tagset,
+        plan.version,
+        s.policy,
+        rev=rev,
+        date=date,
+        override_reason=reason,
+        enrich_with=github,
     )
 
 
-# What the steps import late (GitPython for branches and tags, tomlkit for version files, the
-# index adapter, the smoke test's interpreter rules): imported on a background thread while the
-# main one waits for git and the indexes, so that no step waits for an import.
-WARM = ("git", "tomlkit", "release.adapters.pypi", "release.core.interpreters")
+NOTES_FACTS = "notes_github"  # the journal's record of what GitHub said for the notes
 
 
-def warm_imports(modules: tuple[str, ...] = WARM) -> None:
-    """Start importing `modules` on a daemon thread (errors ignored: the step that needs a
-    module imports it again and says what is wrong)."""
-    import importlib
+def github_facts(
+    s: Session,
+    plan: Plan,
+    notes: Any,
+    journal: Journal | None,
+    *,
+    dry_run: bool = False,
+    offline: bool = False,
+) -> Any:
+    """The notes with GitHub handles and PR labels (`core.notes.enrich`), when GitHub is
+    configured: asked once per release (one GraphQL query per 100 changes) and journaled, so a
+    resumed or repeated run renders the same notes; a release that already made its commit
+    without them keeps them as they are. GitHub unreachable: the git names, and a plan note."""
+    from release.core.notes import enrich
+
+    if not s.policy.github_repo or not notes.entries:
+        return notes
+    recorded = (journal.data.get(NOTES_FACTS) if journal is not None else None) or None
+    if recorded is None:
+        committed = journal is not None and journal.steps.get("git:commit", {}).get("status") in (
+            "started",
+            "verified",
+        )
+        if offline or committed:
+            return notes
+        from release.adapters.github import GitHub
+
+        prs = sorted({e.pr for e in notes.entries if e.pr is not None})
+        shas = list(dict.fromkeys(e.sha for e in notes.entries))
+        try:
+            gh = GitHub.from_policy(s.policy, attempts=2, max_wait=10)
+            found, logins = gh.notes_facts(prs, shas)
+        except ReleaseError as exc:
+            plan.notes.append(
+                f"release notes: authors as git names, PR labels not read ({exc.message})"
+            )
+            return notes
+        recorded = {
+            "prs": {str(n): f for n, f in found.items()},
+            "logins": logins,
+            "requests": gh._requests,
+        }
+        if journal is not None and not dry_run:
+            journal.set(NOTES_FACTS, recorded)
+    prs_facts = {int(n): f for n, f in (recorded.get("prs") or {}).items()}
+    return enrich(notes, lambda _prs: prs_facts, recorded.get("logins") or {})
+
+
+def warm_imports() -> None:
+    """Import on a daemon thread what the steps import late (GitPython for branches and tags,
+    tomlkit for version files, the index adapter, the smoke test's interpreter rules) while the
+    main thread waits for git and the indexes, so that no step waits for an import. Errors are
+    ignored: the step that needs a module imports it again and says what is wrong."""
     import threading
 
     def load() -> None:
-        for name in modules:
-            with contextlib.suppress(Exception):
-                importlib.import_module(name)
+        with contextlib.suppress(Exception):
+            import git  # noqa: F401
+        with contextlib.suppress(Exception):
+            import tomlkit  # noqa: F401
+        with contextlib.suppress(Exception):
+            from release.adapters import pypi  # noqa: F401
+        with contextlib.suppress(Exception):
+            from release.core import interpreters  # noqa: F401
 
     threading.Thread(target=load, name="release-warm-imports", daemon=True).start()
 
@@ -541,7 +610,7 @@ def prepare(
     )
     if on_log is not None:
         world.log = on_log
-    world.notes = _notes(s, plan)
+    world.notes = _notes(s, plan, journal, dry_run=dry_run, offline=offline)
     return Prepared(s, plan, world, journal)
 
 

@@ -623,30 +623,39 @@ LABEL_SECTIONS = {
 }
 
 
-def enrich(notes: Notes, fetch: Callable[[list[int]], Mapping[int, PrFacts]]) -> Notes:
-    """Add PR labels, logins and new contributors from one batch call (`fetch(all_pr_numbers)`).
+def enrich(
+    notes: Notes,
+    fetch: Callable[[list[int]], Mapping[int, PrFacts]],
+    logins: Mapping[str, str] | None = None,
+) -> Notes:
+    """Add PR labels, GitHub handles and new contributors from one batch call
+    (`fetch(all_pr_numbers)`) and `logins` (a git author name -> its GitHub login).
 
     `fetch` is given every PR number at once and must use a bounded number of API calls (e.g.
     one GraphQL query per 100 PRs); missing PRs are simply left as they are. A label listed in
-    `LABEL_SECTIONS` moves an *unconventional* entry into that section, and `breaking` marks any
-    entry as breaking.
+    `LABEL_SECTIONS` moves an *unconventional* entry into that section, and a label of
+    `breaking_labels` marks any entry as breaking. Authors become `@login` where GitHub knows
+    them (a commit's author or co-author, else the PR's author for its first author); a name
+    GitHub does not know stays as git has it.
     """
     prs = sorted({e.pr for e in notes.entries if e.pr is not None})
-    if not prs:
-        return notes
-    facts = fetch(prs) or {}
+    facts = (fetch(prs) or {}) if prs else {}
+    names = dict(logins or {})
     entries: list[Entry] = []
     newcomers: dict[str, int | None] = {}
+    marks = {
+        x.lower() for x in getattr(notes.config, "breaking_labels", ("breaking", "breaking-change"))
+    }
     for e in notes.entries:
         f = facts.get(e.pr) if e.pr is not None else None
+        e2 = replace(e, authors=_handles(e.authors, names, (f or {}).get("login")))
         if not f:
-            entries.append(e)
+            entries.append(e2)
             continue
         labels = tuple(str(x) for x in f.get("labels", ()))
-        e2 = replace(e, labels=labels)
+        e2.labels = labels
         lowered = {x.lower() for x in labels}
-        marks = getattr(notes.config, "breaking_labels", ("breaking", "breaking-change"))
-        if lowered & {x.lower() for x in marks}:
+        if lowered & marks:
             e2.breaking, e2.section = True, "breaking"
         elif e.section == "other":
             for lab in labels:
@@ -658,6 +667,17 @@ def enrich(notes: Notes, fetch: Callable[[list[int]], Mapping[int, PrFacts]]) ->
             newcomers.setdefault(str(login), e.pr)
         entries.append(e2)
     return replace(notes, entries=entries, new_contributors=tuple(newcomers.items()))
+
+
+def _handles(authors: tuple[str, ...], logins: Mapping[str, str], pr_login: Any) -> tuple[str, ...]:
+    """`authors` with each name GitHub knows as `@login` (once each, in order)."""
+    out: list[str] = []
+    for i, name in enumerate(authors):
+        login = logins.get(name) or (str(pr_login) if i == 0 and pr_login else "")
+        shown = f"@{login}" if login else name
+        if shown not in out:
+            out.append(shown)
+    return tuple(out)
 
 
 # ---- the whole history (one git log over every tag) ------------------------------------------

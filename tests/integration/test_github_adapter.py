@@ -141,3 +141,34 @@ def test_create_pull_is_idempotent_and_labels(github):
     assert len(github.pulls()) == 1
     assert [p["number"] for p in gh.open_pulls("backport/1-0.5")] == [pr["number"]]
     assert gh.get_pull(999) is None
+
+
+def test_notes_facts_ask_one_graphql_query_per_100_prs_and_commits(github):
+    """150 PRs (one unknown) and 60 commits: three queries of at most 100 aliases; what GitHub
+    does not know is left out, not an error; a query the API rejects is one clear error."""
+    for i in range(150):
+        github.add_pull(
+            title=f"change {i}", author=f"dev{i % 7}", merged=True, labels=["x"] * (i == 3)
+        )
+    gh, _ = make(github)
+    prs = [*range(1, 150), 999]
+    found, logins = gh.notes_facts(prs, ["0" * 40] * 60)
+    assert github.count("POST", r"^/graphql$") == 2  # 150 PRs + 1 distinct sha = 151 aliases
+    assert len(found) == 149 and 999 not in found
+    assert found[4] == {"labels": ["x"], "login": "dev3"}
+    assert logins == {}  # no git directory: GitHub knows no such commit
+    shas = [f"{i:040x}" for i in range(250)]
+    gh.notes_facts([], shas)
+    assert github.count("POST", r"^/graphql$") == 5  # 250 commits: 100 + 100 + 50
+    assert github.count("POST") == 0  # reads: no write was made
+    import release.adapters.github as mod
+
+    real = mod.notes_query
+    try:
+        mod.notes_query = lambda items: real(items).replace("first: 50", "first: 500")
+        with pytest.raises(RemoteError) as exc:
+            gh.notes_facts([1], [])
+    finally:
+        mod.notes_query = real
+    assert "exceeds the `first` limit of 100" in exc.value.one_line()
+    assert github.token not in exc.value.one_line()
