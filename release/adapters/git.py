@@ -392,6 +392,49 @@ class GitRepo:
         )
         return res.ok
 
+    # ---- a commit on another branch, without a checkout ------------------------------------------
+    def fetch_branch(self, branch: str) -> str | None:
+        """Fetch `branch` from the remote into its remote-tracking ref; its sha, or None when
+        the remote has no such branch."""
+        spec = f"+refs/heads/{branch}:refs/remotes/{self.remote}/{branch}"
+        res = self.network(
+            "fetch", "fetch", "-q", "--no-tags", "--end-of-options", self.remote, spec, check=False
+        )
+        if not res.ok:
+            said = (res.stderr + res.stdout).strip()
+            if "couldn't find remote ref" in said.lower():
+                return None
+            last = said.splitlines()[-1] if said else f"exit {res.returncode}"
+            raise RemoteError(
+                redact(f"fetch of {branch} from {self.remote} failed: {last}"),
+                "check the remote and re-run the same command",
+            )
+        return self.rev(f"refs/remotes/{self.remote}/{branch}")
+
+    def commit_file(self, base: str | None, path: str, text: str, message: str) -> str:
+        """A commit on top of `base` (None: a first commit) that changes one file to `text`,
+        made with git plumbing in a private index: no checkout, no branch, no working tree is
+        touched. Its sha."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="release-index-") as tmp:
+            env = {**GIT_ENV, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+
+            def git(*args: str, input: str | None = None) -> str:
+                return run(["git", *args], cwd=self.root, env=env, input=input).stdout.strip()
+
+            mode = "100644"
+            if base:
+                git("read-tree", base)
+                listed = git("ls-tree", base, "--", path).split()
+                if listed and listed[0] in ("100644", "100755"):
+                    mode = listed[0]
+            blob = git("hash-object", "-w", "--stdin", input=text)
+            git("update-index", "--add", "--cacheinfo", f"{mode},{blob},{path}")
+            tree = git("write-tree")
+            parents = ["-p", base] if base else []
+            return git("commit-tree", tree, *parents, "-m", message)
+
     # ---- journals that travel with the remote -------------------------------------------------
     # An unfinished release's journal is mirrored to refs/release/journals/<version> (a commit
     # whose tree holds journal.json) after every public step; when the release completes it moves

@@ -297,6 +297,7 @@ def check_github(
                 login=facts.get("login") or "",
                 admin=bool(perms.get("admin")),
                 dev_bump_on_main=policy.dev_bump_on_main,
+                changelog_push=policy.changelog_to_main == "push" and bool(policy.changelog),
                 message=unreadable(found) if state == "unreadable" else "",
             )
         )

@@ -12,7 +12,8 @@ place and unit-tested:
 - the repository: no `permissions.push` -> problem (no tags, releases, milestones);
 - branch protection: what refuses a direct push (required reviews, required status checks, a
   lock, required signatures, push restrictions) on a release branch -> problem; on main only
-  with `dev_bump_on_main`; an unprotected release branch -> warning;
+  when releases push to it (`dev_bump_on_main`, `changelog_to_main = "push"`); an unprotected
+  release branch -> warning;
 - a dispatched workflow: missing on the default branch, without `workflow_dispatch`, an input
   we send that it does not declare, or a required input (without default) we do not send ->
   problem;
@@ -373,6 +374,7 @@ def protection_check(
     login: str = "",
     admin: bool = False,
     dev_bump_on_main: bool = False,
+    changelog_push: bool = False,
     message: str = "",
 ) -> Check:
     """`role`: "main" or "release". `state`: protected | unprotected | missing | unreadable;
@@ -391,11 +393,16 @@ def protection_check(
             "the remote did not list its branches: the release branches were not checked",
             "fix the remote (see its row) and run release.doctor again",
         )
-    pushes = role == "release" or dev_bump_on_main
+    main_reasons = [
+        *(["dev_bump_on_main = true pushes the dev bump to it"] * dev_bump_on_main),
+        *(
+            ['changelog_to_main = "push" pushes each final\'s CHANGELOG.md section to it']
+            * changelog_push
+        ),
+    ]
+    pushes = role == "release" or bool(main_reasons)
     why_push = (
-        "the release commit is pushed to it"
-        if role == "release"
-        else "dev_bump_on_main = true pushes the dev bump to it"
+        "the release commit is pushed to it" if role == "release" else "; ".join(main_reasons)
     )
     if state == "missing":
         return warning(name, f"GitHub has no branch {branch}", "push it, or fix the branch name")
@@ -425,7 +432,7 @@ def protection_check(
         return ok(
             name,
             f"protected ({said or 'no rule against pushes'}); releases do not push to it "
-            "(dev_bump_on_main = false)",
+            '(dev_bump_on_main = false, changelog_to_main is not "push")',
         )
     if not sure and not maybe:
         return ok(name, f"protected, direct pushes allowed; {why_push}")
@@ -437,7 +444,8 @@ def protection_check(
             "do not rely on the bypass: allow the release's pushes explicitly",
         )
     fix = (
-        f"set dev_bump_on_main = false (bump main by pull request), or allow {login or 'the release user'} to push to {branch}"
+        'set changelog_to_main = "pr" and dev_bump_on_main = false (main changes by pull '
+        f"request), or allow {login or 'the release user'} to push to {branch}"
         if role == "main"
         else f"allow {login or 'the release user'} to push to {branch} (drop required reviews/checks for release branches)"
     )

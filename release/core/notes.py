@@ -901,3 +901,85 @@ def _move_links(text: str, notes: Notes) -> str:
     label = text[m.start() + 1 : m.start() + 11]  # keep the file's spelling of "unreleased"
     unreleased = f"[{label}]" + unreleased[len("[unreleased]") :]
     return text[: m.start()] + unreleased + "\n" + own + text[m.end() :]
+
+
+# ---- a released section on another branch (main's CHANGELOG.md) ------------------------------
+
+_H2_VERSION = re.compile(r"^##[ \t]+\[?v?([0-9][^\]\s]*)\]?", re.M)
+_LINKDEF = re.compile(r"^\[([^\]]+)\]:[ \t]*\S+[^\n]*$", re.M)
+
+
+def released_section(text: str, version: Version | str) -> str | None:
+    """The `## [version]` section of a CHANGELOG text exactly as written (heading to the next
+    `## ` heading or the link definitions), or None."""
+    m = _version_heading(version).search(text)
+    if m is None:
+        return None
+    start = m.start()
+    ends = [len(text)]
+    nxt = _ANY_H2.search(text, m.end())
+    if nxt:
+        ends.append(nxt.start())
+    defs = _LINKDEF.search(text, m.end())
+    if defs:
+        ends.append(defs.start())
+    return text[start : min(ends)].rstrip("\n") + "\n"
+
+
+def _drop_released_notes(target: str, section: str) -> str:
+    """Main's [Unreleased] without the list items the released section holds (notes written on
+    main before the line was cut went out with that release); headings and other text stay."""
+    m = _UNRELEASED.search(target)
+    if m is None:
+        return target
+    nxt = _ANY_H2.search(target, m.end())
+    defs = _LINKDEF.search(target, m.end())
+    end = min(x.start() for x in (nxt, defs) if x is not None) if (nxt or defs) else len(target)
+    released = {ln.strip() for ln in section.splitlines() if ln.strip()[:2] in ("- ", "* ")}
+    block = target[m.end() : end]
+    kept = [ln for ln in block.split("\n") if ln.strip() not in released or not ln.strip()]
+    if len(kept) == len(block.split("\n")):
+        return target
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept))
+    return target[: m.end()] + text + target[end:]
+
+
+def port_section(target: str, source: str, version: Version) -> str:
+    """`target` (main's CHANGELOG.md) with the `version` section of `source` (the released one,
+    as published) inserted where its version sorts among target's sections: below
+    `[Unreleased]` and any newer version, above the older ones (pure; unchanged when target has
+    it already or source has none). Other sections and their order stay; a list item under
+    [Unreleased] that the section holds goes (it was released); the version's link definition
+    is copied when both files use them."""
+    if changelog_text_has(target, version):
+        return target
+    section = released_section(source, version)
+    if section is None:
+        return target
+    if not target.strip():
+        target = f"{CHANGELOG_TITLE}\n\n{CHANGELOG_INTRO}\n## [Unreleased]\n"
+    target = _drop_released_notes(target, section)
+    at = None
+    for m in _H2_VERSION.finditer(target):
+        try:
+            other = Version.parse(m.group(1))
+        except ValueError:
+            continue
+        if other._key() < version._key():
+            at = m.start()
+            break
+    if at is None:  # older than every section: last, above the link definitions
+        heads = list(_ANY_H2.finditer(target))
+        defs = _LINKDEF.search(target, heads[-1].end() if heads else 0)
+        at = defs.start() if defs else len(target)
+    before = target[:at].rstrip("\n")
+    after = target[at:].lstrip("\n")
+    out = before + "\n\n" + section + ("\n" + after if after else "")
+    link = re.search(rf"^\[v?{re.escape(str(version))}\]:[^\n]*$", source, re.M)
+    if (
+        link
+        and _LINKDEF.search(out)
+        and not re.search(rf"^\[v?{re.escape(str(version))}\]:", out, re.M)
+    ):
+        out = out.rstrip("\n") + "\n" + link.group(0) + "\n"
+    return out if out.endswith("\n") else out + "\n"

@@ -192,6 +192,9 @@ class Policy:
     # sign release tags with the user's git signing setup: "" (annotated, unsigned), ssh or gpg
     sign_tags: str = ""
     changelog: str = "CHANGELOG.md"
+    # a final's CHANGELOG.md section on main too: "push" (a commit on main, pushed after the
+    # release), "pr" (a branch and a pull request to main, GitHub), "off"
+    changelog_to_main: str = "push"
     notes: NotesConfig = field(default_factory=NotesConfig)  # [tool.release.notes]
     # version files outside any package (relative to the root), bumped like a package's
     version_files: list[str] = field(default_factory=list)
@@ -483,6 +486,16 @@ def _check_semantics(p: Policy) -> None:
         raise ConfigError(
             f"[tool.release].tag_pattern = {p.tag_pattern!r} is not valid",
             "it must contain {version} once, e.g. v{version}",
+        )
+    if p.changelog_to_main not in ("push", "pr", "off"):
+        raise ConfigError(
+            f"[tool.release].changelog_to_main = {p.changelog_to_main!r} is not valid",
+            'expected "push", "pr" or "off"',
+        )
+    if p.changelog_to_main == "pr" and not p.github_repo:
+        raise ConfigError(
+            '[tool.release].changelog_to_main = "pr" needs GitHub',
+            'set github_repo, or use "push" or "off"',
         )
     if p.sign_tags not in ("", "ssh", "gpg"):
         raise ConfigError(

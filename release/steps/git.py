@@ -207,6 +207,30 @@ def commit_on_branch(
     return sha, tip, changed
 
 
+def follow_local(world: World, branch: str, sha: str, base: str) -> bool:
+    """Move the local `branch` to `sha` (pushed on top of `base`) when it is at `base`, as
+    commit_on_branch moves it: the checkout on it fast-forwards, a branch checked out in another
+    worktree fast-forwards there, any other is moved. A checkout that cannot fast-forward (local
+    changes in the way) stays where it is, said in the log: `git pull` brings the commit."""
+    repo = world.repo
+    tip = repo.rev(f"refs/heads/{branch}")
+    if tip is None or tip != base:
+        return False
+    try:
+        current = repo.git("symbolic-ref", "-q", "--short", "HEAD", check=False).stdout.strip()
+        elsewhere = repo.worktree_of(branch)
+        if current == branch:
+            repo.fast_forward(sha)
+        elif elsewhere is not None:
+            GitRepo(elsewhere, repo.remote).fast_forward(sha)
+        else:
+            repo.move_branch(branch, sha, tip)
+    except ReleaseError as exc:
+        world.log(f"local {branch} stays at {tip[:12]} ({exc.message}); git pull brings {sha[:12]}")
+        return False
+    return True
+
+
 def _update_changelog(path: Path, world: World) -> bool:
     """Insert the release section (via release.changelog when present); True when changed."""
     notes = world.notes
@@ -399,12 +423,107 @@ class DevBumpStep(BaseStep):
         return {"sha": sha, "dev_version": str(self.dev)}
 
 
+class ChangelogMainStep(BaseStep):
+    """A final's CHANGELOG.md section, as published at its tag, forward-ported to main
+    (`changelog_to_main`): "push" commits it on top of main as the remote has it (plumbing: no
+    checkout, the user's branches untouched) and pushes (never forced; main moved meanwhile:
+    fetched and made again, up to 3 times); "pr" pushes that commit to a branch and opens a
+    pull request to main. Main's own [Unreleased] text and other sections stay as they are."""
+
+    name = "git:changelog-main"
+    irreversible = True
+    ATTEMPTS = 3
+
+    def __init__(self, main: str, version: Any, tag: str, mode: str) -> None:
+        self.main, self.version, self.tag, self.mode = main, version, tag, mode
+        self.head = f"release/changelog-{version}"
+        how = "pushed" if mode == "push" else "as a pull request"
+        self.text = f"Commit the {version} section of CHANGELOG.md on {main} too ({how})"
+
+    def _ported(self, world: World, base: str | None) -> tuple[str, str]:
+        """(main's text at `base`, the text with our section) for the commit."""
+        from release.core.notes import port_section
+
+        path = world.policy.changelog
+        source = world.repo.show_file(self.tag, path) or ""
+        before = (world.repo.show_file(base, path) if base else None) or ""
+        return before, port_section(before, source, self.version)
+
+    def probe(self, world: World) -> Probe:
+        path = world.policy.changelog
+        if not path:
+            return Probe.skipped('changelog = "": no CHANGELOG.md is kept')
+        if self.mode == "off":
+            return Probe.skipped("changelog_to_main = off")
+        base = world.repo.fetch_branch(self.main)
+        if base is None:
+            return Probe.skipped(f"{world.repo.remote} has no {self.main} branch")
+        if changelog_mentions(world.repo.show_file(base, path), self.version.pep440()):
+            return Probe.yes(f"{path} on {self.main} has the {self.version} section", sha=base)
+        if self.mode == "pr":
+            from release.steps.github import client
+
+            found = client(world).open_pulls(self.head, self.main)
+            if found:
+                pr = found[0]
+                return Probe.yes(
+                    f"pull request #{pr['number']} brings it to {self.main}",
+                    pr=pr["number"],
+                    url=pr.get("html_url", ""),
+                )
+        if world.repo.show_file(self.tag, path) is None:
+            return Probe.skipped(f"{self.tag} has no {path}")
+        return Probe.no(f"{path} on {self.main} has no {self.version} section yet")
+
+    def apply(self, world: World) -> dict[str, Any]:
+        path = world.policy.changelog
+        message = f"docs: the {self.version} section of {path} (from {self.tag})"
+        for attempt in range(1, self.ATTEMPTS + 1):
+            base = world.repo.fetch_branch(self.main)
+            before, after = self._ported(world, base)
+            if after == before:
+                return {"sha": base, "unchanged": True}
+            sha = world.repo.commit_file(base, path, after, message)
+            if self.mode == "pr":
+                return self._open_pull(world, sha, message)
+            try:
+                world.repo.push(f"{sha}:refs/heads/{self.main}")
+            except GitError as exc:
+                if attempt == self.ATTEMPTS:
+                    raise
+                world.log(f"{self.main} moved on {world.repo.remote} ({exc.message}); again")
+                continue
+            followed = bool(base) and follow_local(world, self.main, sha, base or "")
+            return {"sha": sha, "base": base, "attempts": attempt, "local_followed": followed}
+        raise GitError(f"could not push {path} to {self.main}")  # pragma: no cover
+
+    def _open_pull(self, world: World, sha: str, title: str) -> dict[str, Any]:
+        from release.steps.github import client
+
+        world.repo.push(f"+{sha}:refs/heads/{self.head}")
+        body = (
+            f"The released section of {self.version} ({self.tag}), as published, for "
+            f"{world.policy.changelog} on {self.main}. Made by release-kit; nothing else changes."
+        )
+        pr = client(world).create_pull(title, body, self.head, self.main)
+        return {"sha": sha, "pr": pr["number"], "url": pr.get("html_url", "")}
+
+
 # ---- what the pipeline asks for -----------------------------------------------------------------
 
 
 def branch_steps(plan: Any) -> list[BaseStep]:
     """`git:branch` when the release cuts its line (minor, major, or resuming such a cut)."""
     return [BranchStep(plan.branch, plan.base)] if plan.create_branch else []
+
+
+def changelog_main_steps(plan: Any, policy: Any) -> list[BaseStep]:
+    """`git:changelog-main` for a final (a patch, a final, a minor or major without RCs): its
+    section goes to main's CHANGELOG.md too. RCs are not forward-ported: the final's section
+    replaces them."""
+    if plan.version.is_rc or not policy.changelog:
+        return []
+    return [ChangelogMainStep(policy.main_branch, plan.version, plan.tag, policy.changelog_to_main)]
 
 
 def dev_bump_steps(plan: Any, policy: Any) -> list[BaseStep]:

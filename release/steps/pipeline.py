@@ -38,6 +38,7 @@ def release_steps(plan: Plan, policy: Policy, notify_off: str = "") -> list[Base
         *github.post_steps(policy, v, kind),  # github:release, github:workflows, milestone:close
         *told(notify.announce_steps(policy, v, kind), notify_off),  # notify:announce
         *git.dev_bump_steps(plan, policy),  # git:dev-bump     main -> X.(Y+1).0.dev0 (opt-in)
+        *git.changelog_main_steps(plan, policy),  # git:changelog-main  the section on main
     ]
 
 

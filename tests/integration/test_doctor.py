@@ -202,6 +202,7 @@ def project(tmp_path, github, pypi_server, npm_registry, doctor_registry, discor
         'changelog = "CHANGELOG.md"',
         f'github_repo = "{github.repo}"',
         f'github_api = "{github.url}"',
+        'changelog_to_main = "pr"',
         "",
         "[tool.release.tests]",
         'evidence = "nox"',
@@ -410,7 +411,7 @@ def test_a_protected_main_with_dev_bump_on_main_is_a_problem(project):
     p.wd.git("push", "-q", "origin", "main:release-0.1.x")
     p.github.protect_branch("release-0.1.x")
     code, data = p.report()
-    assert code == 0, data  # dev_bump_on_main = false: main is never pushed to
+    assert code == 0, data  # dev_bump_on_main = false, changelog_to_main = "pr": no push to main
     assert "releases do not push to it" in row(data, "protection main")["detail"]
     assert row(data, "protection release-0.1.x")["status"] == "ok"
     assert "direct pushes allowed" in row(data, "protection release-0.1.x")["detail"]
@@ -425,8 +426,17 @@ def test_a_protected_main_with_dev_bump_on_main_is_a_problem(project):
     assert main["status"] == "problem"
     assert "pull request reviews required (1 approval(s))" in main["detail"]
     assert "dev_bump_on_main = true pushes the dev bump to it" in main["detail"]
-    assert "set dev_bump_on_main = false" in main["advice"]
+    assert "dev_bump_on_main = false" in main["advice"]
     p.assert_nothing_changed(before)
+    # the default forward-port of CHANGELOG.md sections pushes to main too
+    set_config(p, 'changelog_to_main = "pr"\n', "")
+    set_config(p, "dev_bump_on_main = true", "dev_bump_on_main = false")
+    code, data = p.report()
+    assert code == 3
+    main = row(data, "protection main")
+    assert main["status"] == "problem"
+    assert 'changelog_to_main = "push" pushes each final' in main["detail"]
+    assert 'set changelog_to_main = "pr"' in main["advice"]
 
 
 def test_a_workflow_missing_on_the_default_branch_and_one_without_our_input(project):

@@ -311,4 +311,5 @@ def test_the_pipeline_lists_every_step_kind_of_a_final():
         "github:workflows",
         "milestone:close",
         "notify:announce",
+        "git:changelog-main",
     ]

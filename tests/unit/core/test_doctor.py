@@ -138,13 +138,16 @@ def test_what_refuses_a_direct_push():
     )
 
 
-def test_main_matters_only_with_dev_bump_on_main():
+def test_main_matters_only_when_releases_push_to_it():
     quiet = d.protection_check("main", "main", "protected", REVIEWS, login="me")
     assert quiet.status == "ok" and "dev_bump_on_main = false" in quiet.detail
     bump = d.protection_check(
         "main", "main", "protected", REVIEWS, login="me", dev_bump_on_main=True
     )
-    assert bump.status == "problem" and "set dev_bump_on_main = false" in bump.advice
+    assert bump.status == "problem" and "dev_bump_on_main = false" in bump.advice
+    port = d.protection_check("main", "main", "protected", REVIEWS, changelog_push=True)
+    assert port.status == "problem" and 'changelog_to_main = "push" pushes' in port.detail
+    assert 'set changelog_to_main = "pr"' in port.advice
     bypass = d.protection_check(
         "main", "main", "protected", REVIEWS, login="me", admin=True, dev_bump_on_main=True
     )
