@@ -666,6 +666,7 @@ def execute(
             "owner_source": plan.owner_source,
             **({"force": True} if plan.force else {}),
             **({"reason": plan.reason} if plan.reason else {}),
+            **({"forced_version": plan.forced_version} if plan.forced_version else {}),
             "gates": [{"gate": g.name, "status": g.status, "detail": g.reason} for g in plan.gates],
             **({"window": plan.window} if plan.window else {}),
         }

@@ -59,6 +59,7 @@ class Member:
     prepared: Prepared | None = None
     complete: str = ""  # skipped: why it is complete already (a resumed train)
     refused: str = ""  # the one line that refuses it
+    own_next: str = ""  # --version: what its own next version would have been (journaled)
     preview: engine.Report | None = None  # every step probed, nothing written
 
     @property
@@ -78,6 +79,7 @@ class TrainRun:
     journal: Journal | None = None
     reports: dict[str, engine.Report] = field(default_factory=dict)
     stopped: str = ""  # the member whose release stopped
+    forced: str = ""  # --version: the version forced on the train
 
     @property
     def ok(self) -> bool:
@@ -118,6 +120,13 @@ def checkout(git_dir: Path, root: Path, m: TrainMember) -> tuple[Path, bool]:
             raise ReleaseError(f"path {m.path} does not exist", "fix [tool.release].train path")
         return find_root(where), False
     dest = checkout_dir(git_dir, m.name)
+    if (dest / ".git").exists():  # the url may have changed in the configuration since
+        clone = GitRepo(dest)
+        remotes = clone.remotes()
+        if len(remotes) == 1:
+            was = clone.git("remote", "get-url", remotes[0], check=False).stdout.strip()
+            if was != m.url:
+                clone.git("remote", "set-url", remotes[0], m.url)
     if not (dest / ".git").exists():
         if dest.exists():
             shutil.rmtree(dest)  # a clone that never got its .git: nothing of ours is in it
@@ -281,6 +290,11 @@ def train(
         server.refused = _not_ready(server)
     assert version is not None
     run = TrainRun(req.kind, version, [], dry_run=dry_run, resumed=bool(resume))
+    if req.version:
+        run.forced = Version.parse(req.version).pep440()
+        if server.prepared is not None:
+            plan = server.prepared.plan
+            server.own_next = plan.forced_version.rsplit(" would be ", 1)[-1]
 
     # 2. every member: its checkout on the right branch, its plan, its consistency
     off = f"the train announces once, from {server.name}"
@@ -397,6 +411,9 @@ def plan_member(
     resuming = was in ("running", "stopped") or resuming_there(m.root, policy, version)
     tag = version.tag(policy.tag_pattern)
     own, why = (version, "") if resuming else own_next(st.tagset, policy, req.kind, req.line)
+    if req.version and not resuming:  # --version: the train's version, whatever the own next
+        m.own_next = str(own) if own is not None else f"none ({why})"
+        own, why = version, ""
     m.refused = train_refusal(
         m.name,
         req.kind,
@@ -486,6 +503,7 @@ def _record(run: TrainRun, line: tuple[int, int] | None) -> None:
         "kind": run.kind,
         **({"line": f"{line[0]}.{line[1]}"} if line else {}),
         "order": [m.name for m in run.members],
+        **({"forced_version": run.forced} if run.forced else {}),
     }
     j.data.setdefault("complete", False)
     members = j.data.setdefault("members", {})
@@ -496,6 +514,7 @@ def _record(run: TrainRun, line: tuple[int, int] | None) -> None:
                 "self": m.is_self,
                 "checkout": str(m.root),
                 "tag": run.version.tag(m.policy.tag_pattern) if m.policy is not None else "",
+                **({"own_next": m.own_next} if m.own_next else {}),
             }
         )
     j.save()

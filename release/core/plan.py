@@ -58,6 +58,7 @@ class Request:
     force_reason: str | None = None  # why --force (journaled)
     allow_empty: bool = False  # patch/rc with no commit since the last tag of its line
     posted: str = ""  # resume: a lost announcement is "yes" there (--announced) or "no" (--repost)
+    version: str | None = None  # --version: release exactly this one (journaled as forced)
 
 
 @dataclass
@@ -118,6 +119,7 @@ class Plan:
     owner: str = ""  # the release owner the gate checked
     owner_source: str = ""  # where that identity came from
     force: bool = False  # --force given
+    forced_version: str = ""  # --version given: the version the kind would have made instead
     reason: str = ""  # --reason (journaled): why --force, or why --owner acts for another
     steps: list[Any] = field(default_factory=list)  # filled by steps.pipeline (steps are adapters)
 
@@ -150,7 +152,17 @@ def target(
             if source
             else f"resuming the unfinished release of {v} (journal .git/release/{v}.json)"
         )
+        if req.version and Version.parse(req.version) != v:
+            raise NotReady(
+                [
+                    f"--version {req.version}: the unfinished release of {v} comes first "
+                    f"(re-run without --version to finish it, or release.abort {v})"
+                ],
+                req.kind,
+            )
         return v, policy.branch_for(v.line), notes
+    if req.version:
+        return forced_target(tags, policy, req)
     if req.kind == "patch":
         line = req.line or policy.line_of_branch(state.branch)
         if line is None:
@@ -181,6 +193,63 @@ def target(
     line = req.line or policy.line_of_branch(state.branch)
     nxt = next_rc(tags, line) if req.kind == "rc" else final_of(tags, line)
     return nxt.version, policy.branch_for(nxt.version.line), list(nxt.notes)
+
+
+def forced_target(tags: TagSet, policy: Policy, req: Request) -> tuple[Version, str, list[str]]:
+    """`--version V`: release exactly V instead of the kind's own next version, when V is one
+    the kind can make from this history: never below what its line has, never a second time,
+    and of the kind's shape (a patch X.Y.Z with Z > 0 on a line with a final; an RC of an open
+    X.Y.0; the final of an X.Y.0 with RCs; a minor or major X.Y.0 (rcN when the type has RCs)
+    on a line that has nothing yet, above every final)."""
+    assert req.version
+    v = Version.parse(req.version)
+    kind, line = req.kind, v.line
+
+    def no(why: str) -> NotReady:
+        return NotReady([f"--version {v}: {why}"], kind)
+
+    if req.line is not None and req.line != line:
+        raise no(f"is not on the line {req.line[0]}.{req.line[1]} given with --line")
+    finals = tags.finals_of_line(line)
+    on_line: list[Version] = [t.version for t in finals if t.version is not None] + [
+        t.version for t in tags.rcs if t.version is not None and t.version.line == line
+    ]
+    top = max(on_line, key=lambda x: x._key()) if on_line else None
+    if kind == "patch":
+        if v.rc is not None or v.patch == 0:
+            raise no("a patch is X.Y.Z with Z > 0, without rc")
+        if not finals:
+            raise no(f"line {line[0]}.{line[1]} has no final release to patch yet")
+    elif kind == "rc":
+        if v.rc is None or v.patch != 0:
+            raise no("an RC of the train is X.Y.0rcN")
+        if tags.has_final(v.base):
+            raise no(f"{v.base} is already final")
+        if not tags.rcs_of(v.base):
+            raise no(f"{v.base} has no release candidate yet (start it with release.minor)")
+    elif kind == "final":
+        if v.rc is not None or v.patch != 0:
+            raise no("a final promotes X.Y.0")
+        if not tags.rcs_of(v):
+            raise no(f"{v} has no release candidate to promote")
+    else:  # minor, major
+        rc_form = kind in policy.rc_required
+        if v.patch != 0 or (kind == "major" and v.minor != 0) or (v.rc is not None) != rc_form:
+            shape = "X.0.0" if kind == "major" else "X.Y.0"
+            raise no(f"a {kind} here is {shape}{'rcN' if rc_form else ''}")
+        if finals:
+            raise no(f"line {line[0]}.{line[1]} has finals already; use release.patch")
+        high = tags.highest_final()
+        if high is not None and v.base._key() <= high._key():
+            raise no(f"is not above the highest final {high}")
+    if top is not None and v._key() <= top._key():
+        raise no(f"is not above {top}, the highest version of its line here")
+    own, why = own_next(
+        tags, policy, kind, req.line or (line if kind in TRAIN_FROM_BRANCH else None)
+    )
+    said = f"{own}" if own is not None else f"none ({why})"
+    notes = [f"version forced with --version {v}; the {kind} of this history would be {said}"]
+    return v, policy.branch_for(line), notes
 
 
 def make_plan(state: Any, policy: Policy, req: Request, facts: Facts) -> Plan:
@@ -267,6 +336,7 @@ def make_plan(state: Any, policy: Policy, req: Request, facts: Facts) -> Plan:
         owner_source=facts.owner_source,
         force=req.force,
         reason=req.force_reason or "",
+        forced_version=next((n for n in notes if n.startswith("version forced with")), ""),
     )
 
 

@@ -16,6 +16,8 @@ COMMON = {
     "owner": "release owner listed in CODEOWNERS; default: the GitHub identity of the run "
     "(with github_repo), else git user.email",
     "reason": "why (journaled): acting with --owner for someone else, or --force",
+    "version": "release exactly this version, not the kind's own next one (a train: in every "
+    "repository); refused unless the kind can make it here; journaled as forced",
     "offline": "do not fetch tags and branches from the remote first",
     "path": "repository path (default: .)",
     "config": "pyproject.toml holding [tool.release]",
@@ -36,6 +38,7 @@ def _request(kind: str, **kw: Any):
         ("override", "say why the window is cut short, e.g. --override 'CVE-2026-1234 fix'"),
         ("owner", "pass a GitHub login or e-mail listed in CODEOWNERS, or leave --owner out"),
         ("force_reason", "say why, e.g. --reason 'v0.2.13 was tagged from a hotfix branch'"),
+        ("version", "pass the version to release, e.g. --version 0.7.1, or leave --version out"),
     ):
         value = kw.get(flag)
         if value is not None:
@@ -43,6 +46,10 @@ def _request(kind: str, **kw: Any):
                 shown = "--reason" if flag == "force_reason" else f"--{flag}"
                 raise ConfigError(f"{shown} is empty", hint)
             kw[flag] = str(value).strip()
+    if kw.get("version") is not None:
+        from release.core.version import Version
+
+        kw["version"] = Version.parse(kw["version"]).pep440()  # one line when malformed
     return Request(kind=kind, line=line_arg(line) if line is not None else None, **kw)
 
 
@@ -129,23 +136,30 @@ def _run_train(
         ui.say(f"== {m.name}: {m.complete or what}")
 
     offline = bool(kw.pop("offline", False))
-    try:
-        run = train(
-            _request(kind, **kw),
-            path=path or ".",
-            config=config,
-            dry_run=dry_run,
-            yes=yes,
-            offline=offline,
-            show=show,
-            on_member=on_member,
-            on_row=show_row,
-            confirm=confirm_factory(yes),
-        )
-    except NotReady as exc:
-        for line in exc.reasons:
-            ui.say(f"refused: {line}")
-        raise
+    view = ui.RunView.here(quiet=quiet)
+    with view:
+        try:
+            run = train(
+                _request(kind, **kw),
+                path=path or ".",
+                config=config,
+                dry_run=dry_run,
+                yes=yes,
+                offline=offline,
+                show=show,
+                on_member=on_member,
+                on_row=show_row,
+                confirm=confirm_factory(yes),
+            )
+        except Exception as exc:
+            if isinstance(exc, NotReady):
+                for line in exc.reasons:
+                    ui.say(f"refused: {line}")
+            if view.gha:
+                train_actions_end(view, kind, None, exc)
+            raise
+        if view.gha:
+            train_actions_end(view, kind, run, None)
     for m in run.members:
         report = run.reports.get(m.name)
         if report is None:
@@ -158,6 +172,70 @@ def _run_train(
     ui.say(f"{what} train {run.kind} {run.version} ({len(run.members)} repositories)")
     if run.stopped:
         engine.raise_for(run.reports[run.stopped])
+
+
+def train_actions_end(view: Any, kind: str, run: Any, error: Any) -> None:
+    """GitHub Actions, at the end of a train: the outputs of the train (version, the tag of the
+    repository holding it, released, kind, and `members`: one JSON list of name, tag, outcome),
+    a job summary with every member's steps (named member/step), one `::error` when it
+    stopped."""
+    import json
+
+    from release.adapters.runner import redact
+    from release.errors import ReleaseError
+    from release.tasks import gha
+
+    env = os.environ
+    message = ""
+    if error is not None:
+        message = redact(
+            error.one_line()
+            if isinstance(error, ReleaseError)
+            else f"{type(error).__name__}: {error}"
+        )
+    rows, members = [], []
+    if run is not None:
+        for m in run.members:
+            report = run.reports.get(m.name)
+            outcome = (
+                "complete already"
+                if m.complete
+                else "dry run"
+                if run.dry_run
+                else "stopped"
+                if run.stopped == m.name
+                else "released"
+                if report is not None and report.ok
+                else "not run"
+            )
+            members.append({"name": m.name, "tag": m.tag, "outcome": outcome})
+            rows += [
+                (f"{m.name}/{r.name}", r.status, r.detail, r.seconds)
+                for r in (report.rows if report is not None else [])
+            ]
+        if run.stopped and not message:
+            bad = [r for r in run.reports[run.stopped].rows if r.status in ("failed", "conflict")]
+            message = "; ".join(f"{run.stopped}/{r.name}: {r.detail}" for r in bad) or "stopped"
+    if message:
+        view.error(f"train {kind}", message)
+    released = bool(run is not None and run.ok and not run.dry_run)
+    version = run.version.pep440() if run is not None else ""
+    tag = run.members[-1].tag if run is not None and run.members else ""
+    if env.get("GITHUB_STEP_SUMMARY"):
+        outcome = "released" if released else "dry run" if run and run.dry_run else "stopped"
+        text = gha.summary(
+            title=f"train {kind} {version}".strip(),
+            outcome=outcome if run is not None else "not ready",
+            rows=rows,
+            steps={},
+            overrides=[],
+            error=message,
+        )
+        _append(env["GITHUB_STEP_SUMMARY"], redact(text))
+    if env.get("GITHUB_OUTPUT"):
+        lines = gha.outputs(version, tag, released, kind)
+        lines += f"members={json.dumps(members, separators=(',', ':'))}\n"
+        _append(env["GITHUB_OUTPUT"], redact(lines))
 
 
 def show_row(row: Any) -> None:
@@ -373,6 +451,7 @@ def register(collection, edge) -> None:
         c,
         line=None,
         owner=None,
+        version=None,
         force=False,
         reason=None,
         allow_empty=False,
@@ -395,6 +474,7 @@ def register(collection, edge) -> None:
             verbose=verbose,
             line=line,
             owner=owner,
+            version=version,
             force=force,
             force_reason=reason,
             allow_empty=allow_empty,
@@ -407,6 +487,7 @@ def register(collection, edge) -> None:
         c,
         commit=None,
         owner=None,
+        version=None,
         reason=None,
         offline=False,
         dry_run=False,
@@ -427,6 +508,7 @@ def register(collection, edge) -> None:
             verbose=verbose,
             commit=commit,
             owner=owner,
+            version=version,
             force_reason=reason,
             offline=offline,
         )
@@ -437,6 +519,7 @@ def register(collection, edge) -> None:
         c,
         commit=None,
         owner=None,
+        version=None,
         reason=None,
         offline=False,
         dry_run=False,
@@ -457,6 +540,7 @@ def register(collection, edge) -> None:
             verbose=verbose,
             commit=commit,
             owner=owner,
+            version=version,
             force_reason=reason,
             offline=offline,
         )
@@ -473,6 +557,7 @@ def register(collection, edge) -> None:
         c,
         line=None,
         owner=None,
+        version=None,
         reason=None,
         allow_empty=False,
         offline=False,
@@ -494,6 +579,7 @@ def register(collection, edge) -> None:
             verbose=verbose,
             line=line,
             owner=owner,
+            version=version,
             force_reason=reason,
             allow_empty=allow_empty,
             offline=offline,
@@ -512,6 +598,7 @@ def register(collection, edge) -> None:
         line=None,
         override=None,
         owner=None,
+        version=None,
         reason=None,
         offline=False,
         dry_run=False,
@@ -532,6 +619,7 @@ def register(collection, edge) -> None:
             verbose=verbose,
             line=line,
             owner=owner,
+            version=version,
             override=override,
             force_reason=reason,
             offline=offline,
