@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from release.adapters.git import GitRepo
@@ -22,7 +23,73 @@ def status_data(path: str = ".", config: str | None = None) -> dict[str, Any]:
     }
     data = compute_status(s.state, s.policy, s.now, sched, published)
     data["off_branch_finals"] = off_branch_finals(s)
+    if s.policy.train:
+        data["train"] = train_status(s, data)
     return data
+
+
+KINDS = ("patch", "minor", "major", "rc", "final")
+
+
+def train_status(s: Any, here: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every repository of the train in release order (members, then this one), side by side:
+    its checkout, branch, latest final and next version of each kind, and the kinds whose next
+    version differs from this repository's (a train of that kind would refuse it). Read from
+    the checkouts as they are (no fetch: `release.<kind> --dry-run` fetches and probes)."""
+    from release.commands.train import checkout_dir, self_name
+    from release.core.plan import train_order
+    from release.errors import ReleaseError
+
+    def nexts(d: dict[str, Any]) -> dict[str, str | None]:
+        return {k: (d["next"].get(k) or {}).get("version") for k in KINDS}
+
+    ours = nexts(here)
+    by_name = {m.name: m for m in s.policy.train}
+    names = train_order(s.policy.train)
+    rows: list[dict[str, Any]] = []
+    for name in names:
+        tm = by_name[name]
+        where = (
+            (s.root / tm.path if not Path(tm.path).is_absolute() else Path(tm.path))
+            if tm.path
+            else checkout_dir(s.state.git_dir, name)
+        )
+        row: dict[str, Any] = {"name": name, "checkout": str(where), "branch": None}
+        row.update(latest_final=None, next=None, differs=[], note="")
+        if not (where / ".git").exists():
+            row["checkout"] = None
+            row["note"] = "not cloned yet: the first run of the train clones it from its url"
+            rows.append(row)
+            continue
+        try:
+            d = compute_member(where, tm.config or None)
+        except ReleaseError as exc:
+            row["note"] = exc.one_line()
+            rows.append(row)
+            continue
+        row.update(branch=d["branch"], latest_final=d["latest_final"], next=nexts(d))
+        row["differs"] = [k for k in KINDS if row["next"][k] != ours[k]]
+        rows.append(row)
+    rows.append(
+        {
+            "name": self_name(s.root, names),
+            "checkout": str(s.root),
+            "branch": here["branch"],
+            "latest_final": here["latest_final"],
+            "next": ours,
+            "differs": [],
+            "note": "holds the train: released last",
+        }
+    )
+    return rows
+
+
+def compute_member(root: Path, config: str | None) -> dict[str, Any]:
+    """The status of a member's checkout (the same rules as release.status there)."""
+    s = open_session(root, config)
+    tags = s.state.tagset
+    sched = compute_schedule(tags, s.policy, s.now, supported_lines(tags, s.policy))
+    return compute_status(s.state, s.policy, s.now, sched, {})
 
 
 def off_branch_finals(s: Any) -> list[dict[str, str]]:

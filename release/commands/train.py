@@ -140,6 +140,29 @@ def checkout(git_dir: Path, root: Path, m: TrainMember) -> tuple[Path, bool]:
     return dest, True
 
 
+def member_checkout(path: str, config: str | None, name: str) -> tuple[Path, str | None]:
+    """(the checkout of train member `name`, its config file) for a task run there (e.g.
+    `release.backport --repo NAME`): its `path`, or its managed clone (made on first use)."""
+    from release.errors import ConfigError
+
+    root = find_root(path)
+    policy = load_repo_policy(root, config)
+    names = [m.name for m in policy.train]
+    if not names:
+        raise ConfigError(
+            f"--repo {name}: this repository has no release train",
+            "leave --repo out, or run from the repository holding [[tool.release.train]]",
+        )
+    tm = next((m for m in policy.train if m.name == name), None)
+    if tm is None:
+        raise ConfigError(
+            f"--repo {name}: not a member of the train", f"use one of: {', '.join(names)}"
+        )
+    state = read_state(root, policy.remote, policy.tag_prefix)
+    where, _managed = checkout(state.git_dir, root, tm)
+    return where, tm.config or None
+
+
 def switch(root: Path, policy: Policy, branch: str, managed: bool, offline: bool) -> None:
     """Fetch tags and branches; a managed checkout goes to `branch` (the member's main for a
     minor or major, its release-X.Y.x for a patch, RC or final; never main instead), created
@@ -249,11 +272,13 @@ def train(
     on_row: Callable[[engine.Row], None] | None = None,
     confirm: Callable[[list[Any]], bool] | None = None,
     on_log: Callable[[str], None] | None = None,
+    plan_only: bool = False,
 ) -> TrainRun:
     """The same release kind across every member of the train, with one version. Never prints:
     `show` gets each planned member, `on_member` (member, "complete" | "start" | "dry run")
     as the run reaches it, `on_row` every step's row, `confirm` the pending steps of every
-    member (named member/step) once, before the first change."""
+    member (named member/step) once, before the first change. `plan_only` (release.plan)
+    returns once every member is planned: nothing is probed, nothing refused yet."""
     root = find_root(path)
     policy = load_repo_policy(root, config)
     state = read_state(root, policy.remote, policy.tag_prefix)
@@ -315,6 +340,8 @@ def train(
     if show:
         for m in run.members:
             show(m)
+    if plan_only:  # release.plan: every member's plan and refusal line, nothing probed
+        return run
     _refuse(run)
 
     # 3. every step of every member probed before anything is done

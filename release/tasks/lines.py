@@ -97,6 +97,8 @@ def register(collection, edge) -> None:
             "abort": "drop the stopped backport: remove its worktree and branch",
             "force": "allow a target that is not a supported line (end of life, or not a release branch)",
             "json": "print one JSON object (for CI)",
+            "repo": "a member of the release train: backport in its repository (its checkout, "
+            "branches, remote and GitHub)",
             "path": PATH_HELP,
             "config": CONFIG_HELP,
         },
@@ -110,6 +112,7 @@ def register(collection, edge) -> None:
         abort=False,
         force=False,
         json=False,
+        repo=None,
         path=None,
         config=None,
     ):
@@ -120,6 +123,11 @@ def register(collection, edge) -> None:
         from release.tasks.ui import say
 
         where = path or "."
+        if repo:
+            from release.commands.train import member_checkout
+
+            member, config = member_checkout(where, config, repo)
+            where = str(member)
         action = "abort" if abort else ("continue" if continue_ else "backport")
 
         def show(outcomes: list[Any], stopped: str | None = None, said: Any = ()) -> None:

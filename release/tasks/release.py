@@ -238,6 +238,67 @@ def train_actions_end(view: Any, kind: str, run: Any, error: Any) -> None:
         _append(env["GITHUB_OUTPUT"], redact(lines))
 
 
+def plan_train(
+    req: Any,
+    path: str | None,
+    config: str | None,
+    offline: bool,
+    json: bool,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """release.plan in a release train: each repository's plan (or the line refusing it) in
+    release order, then every step of the train as member/step; exit 3 when one is refused."""
+    from release.commands.train import train
+    from release.errors import NotReady
+
+    run = train(req, path=path or ".", config=config, dry_run=True, offline=offline, plan_only=True)
+    refused = [m.refused for m in run.members if m.refused]
+    if json:
+        from release.tasks import jsonout
+
+        server = run.members[-1]
+        doc = jsonout.plan(server.prepared) if server.prepared is not None else {}
+        doc["train"] = [
+            {
+                "name": m.name,
+                "refused": m.refused,
+                "complete": m.complete,
+                "plan": jsonout.plan(m.prepared) if m.prepared is not None else None,
+            }
+            for m in run.members
+        ]
+        ui.emit_json(doc, "release.plan")
+    else:
+        steps = []
+        for i, m in enumerate(run.members, 1):
+            p = m.prepared
+            head = f"== {m.name} ({i} of {len(run.members)})"
+            if quiet:
+                if p is not None:
+                    ui.say(
+                        f"{head}: {p.plan.kind} {p.plan.version} ({p.plan.tag}), {len(p.plan.steps)} steps"
+                    )
+            else:
+                ui.say(head)
+                if p is not None:
+                    show_plan(p, verbose=verbose)
+            if m.complete:
+                ui.say(f"  complete: {m.complete}")
+            if p is not None and not m.complete:
+                steps += [(f"{m.name}/{st.name}", st.describe()) for st in p.plan.steps]
+        if not quiet:
+            ui.table(
+                f"The train {run.kind} {run.version}: every step, in the order it runs",
+                ["#", "step", "what"],
+                [(str(i), name, what) for i, (name, what) in enumerate(steps, 1)],
+            )
+        for line in refused:
+            ui.say(f"refused: {line}")
+    if refused:
+        raise NotReady(refused, f"train {run.kind} {run.version}")
+
+
 def show_row(row: Any) -> None:
     ui.say(ui.row_line(row))
 
@@ -636,6 +697,7 @@ def register(collection, edge) -> None:
             "force": "patch of an unsupported line",
             "reason": "why --force",
             "allow_empty": "patch/rc: no commit since the last tag of the line",
+            "version": COMMON["version"],
             "offline": COMMON["offline"],
             "json": "print one JSON object (for CI); the exit code is the same",
             "path": COMMON["path"],
@@ -655,6 +717,7 @@ def register(collection, edge) -> None:
         force=False,
         reason=None,
         allow_empty=False,
+        version=None,
         offline=False,
         json=False,
         path=None,
@@ -662,7 +725,8 @@ def register(collection, edge) -> None:
         quiet=False,
         verbose=False,
     ):
-        """Show the plan of a release as tables (gates and steps); nothing is done."""
+        """Show the plan of a release as tables (gates and steps); nothing is done. In a
+        release train: every repository's plan, in the order they will run."""
         from release.commands.release import prepare
 
         req = _request(
@@ -674,7 +738,13 @@ def register(collection, edge) -> None:
             force_reason=reason,
             allow_empty=allow_empty,
             line=line,
+            version=version,
         )
+        from release.commands.train import has_train
+
+        if has_train(path or ".", config):
+            plan_train(req, path, config, offline, json, quiet, verbose)
+            return
         prepared = prepare(req, path or ".", config, dry_run=True, offline=offline)
         if json:
             from release.tasks import jsonout

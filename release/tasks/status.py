@@ -56,6 +56,22 @@ def print_status(d: dict[str, Any]) -> None:
             note = f"line {n['line']}" + (f"; {note}" if note else "")
         rows.append((kind, n["version"] or "-", note))
     ui.table("Next version from here", ["kind", "version", "notes"], rows)
+    if d.get("train"):
+        train_rows = []
+        for m in d["train"]:
+            nxt = m["next"] or {}
+            cells = [
+                f"{nxt.get(k) or '-'}{' (differs)' if k in m['differs'] else ''}"
+                for k in ("patch", "minor", "rc", "final")
+            ]
+            train_rows.append(
+                (m["name"], m["branch"] or "-", m["latest_final"] or "-", *cells, m["note"])
+            )
+        ui.table(
+            "Release train (in release order)",
+            ["repository", "branch", "latest final", "patch", "minor", "rc", "final", "note"],
+            train_rows,
+        )
     if d["lines"]:
         ui.table(
             "Release lines",

@@ -276,3 +276,115 @@ def test_a_kill_after_any_step_of_any_member_resumes_to_one_of_everything(trio, 
     before = trio.snapshot()
     third = trio.run("release.minor", "--yes")
     assert trio.snapshot() == before, shown(third)
+
+
+def test_in_github_actions_a_train_writes_its_outputs_and_summary(trio, tmp_path):
+    out, summary = tmp_path / "output", tmp_path / "summary"
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(out),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    res = trio.run("release.minor", "--yes", env=env)
+    assert res.returncode == 0, shown(res)
+    lines = dict(ln.split("=", 1) for ln in out.read_text().splitlines())
+    assert (lines["version"], lines["tag"], lines["released"], lines["kind"]) == (
+        "0.1.0rc1",
+        "v0.1.0rc1",
+        "true",
+        "minor",
+    )
+    assert json.loads(lines["members"]) == [
+        {"name": "api", "tag": "v0.1.0rc1", "outcome": "released"},
+        {"name": "web", "tag": "v0.1.0rc1", "outcome": "released"},
+        {"name": "server", "tag": "v0.1.0rc1", "outcome": "released"},
+    ]
+    text = summary.read_text()
+    assert "train minor 0.1.0rc1" in text and "api/git:tag" in text and "server/git:push" in text
+    # a refused train: released=false, one ::error line, the summary says why
+    out.unlink()
+    trio.api.tag("v0.2.0")
+    trio.api.git("push", "-q", "origin", "v0.2.0")
+    res = trio.run("release.patch", "--yes", "--line", "0.1", env=env)
+    assert res.returncode != 0
+    lines = dict(ln.split("=", 1) for ln in out.read_text().splitlines())
+    assert lines["released"] == "false"
+    assert [ln for ln in res.stdout.splitlines() if ln.startswith("::error")], res.stdout
+
+
+# ---- status and plan, side by side ---------------------------------------------------------------
+
+
+def _schema_ok(task: str, data: dict) -> None:
+    import jsonschema
+
+    from release.tasks.jsonout import schema_path
+
+    jsonschema.validate(data, json.loads(schema_path(task).read_text()))
+
+
+def test_status_shows_every_member_side_by_side_and_plan_lists_every_step_in_order(trio):
+    # before the first run: the members are not cloned; status says so and does not clone
+    data = json.loads(trio.run("release.status", "--json").stdout)
+    _schema_ok("release.status", data)
+    assert [m["name"] for m in data["train"]] == ["api", "web", "server"]
+    assert data["train"][0]["checkout"] is None and "not cloned yet" in data["train"][0]["note"]
+    assert not trio.clone("api").exists()
+
+    trio.api.tag("v0.1.0")
+    trio.api.git("push", "-q", "origin", "v0.1.0")
+    before = trio.snapshot()
+    plan = trio.run("release.plan", "minor")
+    assert plan.returncode == 3, shown(plan)  # api disagrees: refused, one line
+    assert "refused: api: its next minor is 0.2.0rc1, the train's is 0.1.0rc1" in plan.stdout
+    heads = [ln for ln in plan.stdout.splitlines() if ln.startswith("== ")]
+    assert heads == ["== api (1 of 3)", "== web (2 of 3)", "== server (3 of 3)"]
+    after_plan = trio.snapshot()
+    assert {k: v for k, v in after_plan.items() if "clone" not in k} == before  # only clones
+
+    data = json.loads(trio.run("release.status", "--json").stdout)
+    _schema_ok("release.status", data)
+    rows = {m["name"]: m for m in data["train"]}
+    assert rows["api"]["latest_final"] == "0.1.0" and rows["api"]["next"]["minor"] == "0.2.0rc1"
+    assert "minor" in rows["api"]["differs"] and rows["web"]["differs"] == []
+    assert rows["server"]["next"]["minor"] == "0.1.0rc1"
+    table = trio.run("release.status").stdout
+    assert "Release train (in release order)" in table and "0.2.0rc1 (differs)" in table
+
+    forced = trio.run("release.plan", "minor", "--version", "0.2.0rc1", "--json")
+    assert forced.returncode == 0, shown(forced)
+    doc = json.loads(forced.stdout)
+    _schema_ok("release.plan", doc)
+    assert [m["name"] for m in doc["train"]] == ["api", "web", "server"]
+    assert all(m["plan"]["version"] == "0.2.0rc1" for m in doc["train"])
+    steps = trio.run("release.plan", "minor", "--version", "0.2.0rc1").stdout
+    order = [ln.split("│")[2].strip() for ln in steps.splitlines() if "/git:tag" in ln]
+    assert order == ["api/git:tag", "web/git:tag", "server/git:tag"]
+    assert trio.snapshot() == after_plan  # planning changes nothing
+
+
+def test_backport_repo_works_in_the_members_checkout(trio):
+    """`release.backport SHA --to release-0.1.x --repo api` from the server: the pick is made in
+    api's clone and pushed to api's origin; the server's repository is untouched; an unknown
+    member is one line."""
+    assert trio.run("release.minor", "--yes").returncode == 0
+    trio.api.git("checkout", "-q", "main")
+    trio.api.git("pull", "-q", "--ff-only", "origin", "main")
+    sha = trio.api.commit("fix: api crash (#7)")
+    trio.api.git("push", "-q", "origin", "main")
+    server_before = trio.server.wd.snapshot()
+    res = trio.run("release.backport", sha, "--to", "release-0.1.x", "--repo", "api", "--json")
+    assert res.returncode == 0, shown(res)
+    data = json.loads(res.stdout)
+    assert data["ok"] is True
+    branches = trio.api.git(
+        "for-each-ref", "--format=%(refname:short)", "refs/heads", cwd=trio.api.origin
+    )
+    picked = [b for b in branches.split() if b.startswith("backport/")]
+    assert picked, branches
+    log = trio.api.git("log", "-1", "--format=%B", picked[0], cwd=trio.api.origin)
+    assert f"(cherry picked from commit {sha})" in log
+    assert trio.server.wd.snapshot() == server_before
+    bad = trio.run("release.backport", sha, "--to", "release-0.1.x", "--repo", "nope")
+    assert bad.returncode == 2 and "--repo nope: not a member of the train" in bad.stderr
+    assert "use one of: api, web" in bad.stderr
