@@ -6,6 +6,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from release.adapters.files import load_policy
 from release.adapters.git import RepoState, find_root, read_state
@@ -23,8 +24,15 @@ class Session:
     fetched: bool = False  # the remote was asked (not --offline)
 
 
-def load_repo_policy(root: Path, config: str | None = None) -> Policy:
-    """The repository's `[tool.release]` policy; the seed's defaults when there is no pyproject."""
+def load_repo_policy(
+    root: Path, config: str | None = None, table: dict[str, Any] | None = None
+) -> Policy:
+    """The repository's `[tool.release]` policy; the seed's defaults when there is no pyproject.
+    `table`: the policy given elsewhere (a train member's inline one), checked against `root`."""
+    if table:
+        from release.adapters.files import policy_in
+
+        return policy_in(table, root, "member.release")
     path = Path(config) if config else root / "pyproject.toml"
     if not path.is_absolute():
         path = root / path
@@ -40,13 +48,17 @@ def now() -> int:
 
 
 def open_session(
-    path: str | os.PathLike[str] = ".", config: str | None = None, *, fetch: bool = False
+    path: str | os.PathLike[str] = ".",
+    config: str | None = None,
+    *,
+    fetch: bool = False,
+    table: dict[str, Any] | None = None,
 ) -> Session:
     """Read the world once. With `fetch` (every planning command unless --offline), fetch tags
     and branches from the remote first, and refuse a shallow clone: a plan from a stale or
     partial history would pick wrong versions."""
     root = find_root(path)
-    policy = load_repo_policy(root, config)
+    policy = load_repo_policy(root, config, table)
     fetch_error = ""
     if fetch:
         from release.adapters.git import GitRepo

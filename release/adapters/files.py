@@ -63,32 +63,44 @@ def load_policy(
     policy = policy_from_table(table)
     if check_paths:
         # paths are relative to the repository root, wherever the config file lives (--config)
-        base = Path(root) if root is not None else path.parent
-        if policy.changelog:
-            contained(base, policy.changelog, "[tool.release].changelog")
-        for vf in policy.version_files:
-            contained(base, vf, "[tool.release].version_files entry")
-        for pkg in policy.packages:
-            pkg_dir = contained(base, pkg.path, f"package {pkg.name!r}: path")
-            for vf in pkg.version_files:
-                contained(pkg_dir, vf, f"package {pkg.name!r}: version file")
-            if pkg.kind == "docker":  # both relative to the package path, for each variant
-                for img in expand_variants(pkg):
-                    for label, rel in (("context", img.context), ("dockerfile", img.dockerfile)):
-                        where = str(PurePosixPath(pkg.path) / rel)
-                        contained(base, where, f"package {img.ref!r}: {label}")
-            if not pkg_dir.is_dir():
-                raise ConfigError(
-                    f"package {pkg.name!r}: path {pkg.path!r} does not exist",
-                    "fix [tool.release].packages path",
-                )
-            for vf in pkg.version_files:
-                if not (pkg_dir / vf).is_file():
-                    raise ConfigError(
-                        f"package {pkg.name!r}: version file {pkg.path}/{vf} does not exist",
-                        "fix [tool.release].packages version_files",
-                    )
+        check_policy_paths(policy, Path(root) if root is not None else path.parent)
     return policy
+
+
+def policy_in(table: dict[str, Any], root: str | Path, where: str = "") -> Policy:
+    """A `[tool.release]` table given elsewhere (a train member's inline one), validated and
+    its paths checked against `root` (the member's checkout)."""
+    policy = policy_from_table(table, where)
+    check_policy_paths(policy, Path(root))
+    return policy
+
+
+def check_policy_paths(policy: Policy, base: Path) -> None:
+    """Every path of the policy is inside `base` and exists where it must."""
+    if policy.changelog:
+        contained(base, policy.changelog, "[tool.release].changelog")
+    for vf in policy.version_files:
+        contained(base, vf, "[tool.release].version_files entry")
+    for pkg in policy.packages:
+        pkg_dir = contained(base, pkg.path, f"package {pkg.name!r}: path")
+        for vf in pkg.version_files:
+            contained(pkg_dir, vf, f"package {pkg.name!r}: version file")
+        if pkg.kind == "docker":  # both relative to the package path, for each variant
+            for img in expand_variants(pkg):
+                for label, rel in (("context", img.context), ("dockerfile", img.dockerfile)):
+                    where = str(PurePosixPath(pkg.path) / rel)
+                    contained(base, where, f"package {img.ref!r}: {label}")
+        if not pkg_dir.is_dir():
+            raise ConfigError(
+                f"package {pkg.name!r}: path {pkg.path!r} does not exist",
+                "fix [tool.release].packages path",
+            )
+        for vf in pkg.version_files:
+            if not (pkg_dir / vf).is_file():
+                raise ConfigError(
+                    f"package {pkg.name!r}: version file {pkg.path}/{vf} does not exist",
+                    "fix [tool.release].packages version_files",
+                )
 
 
 def contained(root: Path, rel: str, what: str) -> Path:

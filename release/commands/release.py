@@ -563,6 +563,7 @@ def prepare(
     *,
     version: Version | None = None,
     notify_off: str = "",
+    table: dict[str, Any] | None = None,
 ) -> Prepared:
     """Read the world, plan, and build the World the steps see; its `log` (progress messages
     of the steps: CI pending, workflow runs, retry waits) goes to `on_log`. A release train
@@ -570,7 +571,7 @@ def prepare(
     version fails the gate "train version"), and `notify_off`, why the member's notify steps
     are skipped (the train announces once)."""
     warm_imports()
-    s = open_session(path, config, fetch=not offline)
+    s = open_session(path, config, fetch=not offline, table=table)
     done = finished_release(s, req)
     if done:
         raise AlreadyReleased(done, "release.verify checks it against the world")

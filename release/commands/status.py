@@ -62,7 +62,7 @@ def train_status(s: Any, here: dict[str, Any]) -> list[dict[str, Any]]:
             rows.append(row)
             continue
         try:
-            d = compute_member(where, tm.config or None)
+            d = compute_member(where, tm.config or None, tm.release or None)
         except ReleaseError as exc:
             row["note"] = exc.one_line()
             rows.append(row)
@@ -84,9 +84,11 @@ def train_status(s: Any, here: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def compute_member(root: Path, config: str | None) -> dict[str, Any]:
+def compute_member(
+    root: Path, config: str | None, table: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The status of a member's checkout (the same rules as release.status there)."""
-    s = open_session(root, config)
+    s = open_session(root, config, table=table)
     tags = s.state.tagset
     sched = compute_schedule(tags, s.policy, s.now, supported_lines(tags, s.policy))
     return compute_status(s.state, s.policy, s.now, sched, {})

@@ -422,12 +422,13 @@ def plan_member(
 ) -> None:
     """Check out, read, check and plan one member (its refusal line, if any, in `m.refused`)."""
     m.root, managed = checkout(git_dir, root, tm)
-    first = load_repo_policy(m.root, m.config)  # main_branch, branch_pattern, remote
+    inline = tm.release or None  # a member without release-kit: its policy is given here
+    first = load_repo_policy(m.root, m.config, inline)  # main_branch, branch_pattern, remote
     branch = (
         first.main_branch if req.kind not in TRAIN_FROM_BRANCH else first.branch_for(version.line)
     )
     switch(m.root, first, branch, managed, offline)
-    m.policy = policy = load_repo_policy(m.root, m.config)  # as on that branch
+    m.policy = policy = load_repo_policy(m.root, m.config, inline)  # as on that branch
     if states:
         m.complete = complete_there(m.root, policy, version)
         if m.complete:
@@ -463,6 +464,7 @@ def plan_member(
         on_log=on_log,
         version=version,
         notify_off=off,
+        table=inline,
     )
     m.refused = _not_ready(m)
 

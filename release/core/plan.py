@@ -239,6 +239,8 @@ def forced_target(tags: TagSet, policy: Policy, req: Request) -> tuple[Version, 
             raise no(f"a {kind} here is {shape}{'rcN' if rc_form else ''}")
         if finals:
             raise no(f"line {line[0]}.{line[1]} has finals already; use release.patch")
+        if on_line:
+            raise no(f"line {line[0]}.{line[1]} has {top} already; use release.rc or release.final")
         high = tags.highest_final()
         if high is not None and v.base._key() <= high._key():
             raise no(f"is not above the highest final {high}")

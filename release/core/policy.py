@@ -109,6 +109,9 @@ class TrainMember:
     path: str = ""  # an existing checkout to use instead (relative to this repository's root)
     config: str = ""  # the member's file holding its [tool.release], relative to its checkout
     depends_on: list[str] = field(default_factory=list)  # members released before this one
+    # the member's [tool.release] given here, for a repository without release-kit (read
+    # instead of its own files; paths relative to its checkout): `[tool.release.train.release]`
+    release: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -372,6 +375,12 @@ def _describe(tp: Any) -> str:
 
 def _convert(value: Any, tp: Any, where: str) -> Any:
     origin = typing.get_origin(tp)
+    if tp is Any:  # a table validated on its own (a train member's inline [tool.release])
+        if not isinstance(value, dict):
+            raise ConfigError(
+                f"[tool.release].{where} = {value!r} is not valid", "expected a table"
+            )
+        return value
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         return _convert(value, args[0], where)
@@ -399,6 +408,8 @@ def _convert(value: Any, tp: Any, where: str) -> Any:
         _, inner = typing.get_args(tp)
         if not isinstance(value, dict):
             raise bad
+        if inner is Any:  # a table validated on its own (a train member's inline policy)
+            return dict(value)
         if inner is str:
             if not all(
                 isinstance(v, (str, int)) and not isinstance(v, bool) for v in value.values()
@@ -429,9 +440,10 @@ def _build(cls: Any, table: dict[str, Any], where: str) -> Any:
     return cls(**kwargs)
 
 
-def policy_from_table(table: dict[str, Any]) -> Policy:
-    """Validate a `[tool.release]` table (already parsed) and build the Policy."""
-    policy: Policy = _build(Policy, table, "")
+def policy_from_table(table: dict[str, Any], where: str = "") -> Policy:
+    """Validate a `[tool.release]` table (already parsed) and build the Policy; `where` prefixes
+    the keys errors name (a train member's inline table: `train[0].release`)."""
+    policy: Policy = _build(Policy, table, where)
     policy = _with_keys(policy)
     _check_semantics(policy)
     return policy
@@ -692,6 +704,18 @@ def _check_train(members: list[TrainMember]) -> None:
                 f"{where}.config = {m.config!r} leaves the member's checkout",
                 "use a path relative to the member's checkout, e.g. pyproject.toml",
             )
+        if m.release:
+            if m.config:
+                raise ConfigError(
+                    f"{where} ({m.name}) has both config and release",
+                    "give the member's [tool.release] inline (release) or in its file (config)",
+                )
+            if m.release.get("train"):
+                raise ConfigError(
+                    f"{where}.release.train: a member cannot hold a train of its own",
+                    "list every repository in this repository's [[tool.release.train]]",
+                )
+            policy_from_table(m.release, f"train[{i}].release")  # key-level errors, here
     train_order(members)  # unknown depends_on, a member depending on itself, cycles
 
 

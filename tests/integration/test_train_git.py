@@ -388,3 +388,51 @@ def test_backport_repo_works_in_the_members_checkout(trio):
     bad = trio.run("release.backport", sha, "--to", "release-0.1.x", "--repo", "nope")
     assert bad.returncode == 2 and "--repo nope: not a member of the train" in bad.stderr
     assert "use one of: api, web" in bad.stderr
+
+
+def test_a_member_without_release_kit_is_driven_by_the_trains_inline_table(
+    tmp_path, monkeypatch, webhook
+):
+    """`web` is a package.json repository that knows nothing of release-kit: no pyproject.toml,
+    no CHANGELOG.md. The server's `[tool.release.train.release]` is its policy: the train bumps
+    its package.json and tags it with the train's version. A wrong key there is a key-level
+    error before anything happens."""
+    api = make_workdir(tmp_path, "api")
+    for key, value in api.env.items():
+        if key.startswith("GIT_") or key in ("HOME", "XDG_CONFIG_HOME"):
+            monkeypatch.setenv(key, value)
+    scaffold(api, "api")
+    web = make_workdir(tmp_path, "web")
+    web.write("package.json", json.dumps({"name": "web", "version": "0.0.0"}, indent=2) + "\n")
+    web.write(".github/CODEOWNERS", OWNERS)
+    web.git("add", "-A")
+    web.git("commit", "-q", "-m", "chore: a TypeScript client")
+    web.git("push", "-q", "-u", "origin", "main")
+    server = make_workdir(tmp_path, "server")
+    inline = (
+        f'\n[[tool.release.train]]\nname = "api"\nurl = "{api.origin}"\n'
+        f'\n[[tool.release.train]]\nname = "web"\nurl = "{web.origin}"\ndepends_on = ["api"]\n'
+        '[tool.release.train.release]\nchangelog = ""\nversion_files = ["package.json"]\n'
+    )
+    scaffold(server, "server", inline)
+    sb = Sandbox(server)
+    wrong = inline.replace('changelog = ""', 'chnagelog = ""')
+    server.commit(
+        "build: a typo",
+        path="pyproject.toml",
+        text=(server.root / "pyproject.toml").read_text().replace(inline, wrong),
+    )
+    bad = sb.run("release.minor", "--yes")
+    assert bad.returncode == 2, shown(bad)
+    assert "[tool.release].train[1].release.chnagelog is not a known key" in bad.stderr
+    server.git("reset", "-q", "--hard", "HEAD~1")
+
+    res = sb.run("release.minor", "--yes", env={"TRAIN_ANNOUNCE_HOOK": webhook.discord_url(5)})
+    assert res.returncode == 0, shown(res)
+    assert web.git("tag", "--list", cwd=web.origin).split() == ["v0.1.0rc1"]
+    manifest = json.loads(web.git("show", "v0.1.0rc1:package.json", cwd=web.origin))
+    assert manifest["version"] == "0.1.0-rc.1"
+    assert web.git("ls-tree", "--name-only", "v0.1.0rc1", cwd=web.origin).split() == [
+        ".github",
+        "package.json",
+    ]  # nothing of release-kit was added to it

@@ -224,3 +224,57 @@ def test_a_member_listed_twice_is_refused():
     with pytest.raises(ConfigError) as exc:
         policy_from_table({"train": [{"name": "a", "url": "x"}, {"name": "a", "url": "y"}]})
     assert exc.value.message == "[tool.release].train[1].name = 'a' is used twice"
+
+
+@pytest.mark.parametrize(
+    "member, needle",
+    [
+        ({"release": {"chnagelog": ""}}, "train[0].release.chnagelog is not a known key"),
+        ({"release": {"packages": [{"name": "x", "kind": "rust"}]}}, "kind"),
+        ({"release": {"changelog": ""}, "config": "x.toml"}, "has both config and release"),
+        ({"release": {"train": [{"name": "y", "url": "u"}]}}, "cannot hold a train of its own"),
+    ],
+)
+def test_an_inline_member_policy_is_checked_key_by_key(member, needle):
+    table = {"train": [{"name": "web", "url": "../web", **member}]}
+    with pytest.raises(ConfigError) as exc:
+        policy_from_table(table)
+    assert needle in exc.value.one_line()
+    good = policy_from_table(
+        {"train": [{"name": "web", "url": "../web", "release": {"changelog": ""}}]}
+    )
+    assert good.train[0].release == {"changelog": ""}
+
+
+def test_forced_versions_keep_the_kinds_shape_and_never_go_back():
+    from release.core.plan import Request, forced_target
+    from release.errors import NotReady
+
+    tags = TagSet.from_names(["v0.1.0rc1", "v0.1.0", "v0.1.1", "v0.2.0rc1"])
+    pol = Policy()
+
+    def force(kind, version, line=None):
+        return forced_target(tags, pol, Request(kind, version=version, line=line))
+
+    assert force("patch", "0.1.3")[0] == Version.parse("0.1.3")  # skipping 0.1.2 is allowed
+    assert "the patch of this history would be 0.1.2" in force("patch", "0.1.3")[2][0]
+    assert force("rc", "0.2.0rc3")[1] == "release-0.2.x"
+    assert force("final", "0.2.0")[0] == Version.parse("0.2.0")
+    assert force("minor", "0.3.0rc1")[0] == Version.parse("0.3.0rc1")
+    for kind, version, said in (
+        ("patch", "0.1.1", "is not above 0.1.1"),
+        ("patch", "0.1.0rc2", "a patch is X.Y.Z"),
+        ("patch", "0.3.1", "has no final release to patch"),
+        ("rc", "0.2.0rc1", "is not above 0.2.0rc1"),
+        ("rc", "0.1.0rc9", "is already final"),
+        ("final", "0.3.0", "has no release candidate to promote"),
+        ("minor", "0.2.0rc2", "line 0.2 has 0.2.0rc1 already; use release.rc"),
+        ("minor", "0.3.0", "a minor here is X.Y.0rcN"),
+        ("minor", "0.0.5rc1", "a minor here is X.Y.0rcN"),
+        ("major", "0.4.0rc1", "a major here is X.0.0rcN"),
+        ("patch", "0.1.5", "is not on the line 0.2"),
+    ):
+        line = (0, 2) if version == "0.1.5" else None
+        with pytest.raises(NotReady) as exc:
+            force(kind, version, line)
+        assert said in exc.value.one_line(), (kind, version, exc.value.one_line())
