@@ -12,6 +12,7 @@ a bare origin, and runs, as a release owner would (`python -m release ...` in th
     release.journal 0.1.0                        the override, journaled
     a fix on main, backport, release.patch       0.1.1 on the release line
     release.status, release.verify each version, and what landed where
+    a release train over two more repositories   release.plan minor, release.minor, release.status
 
 then stops every process it started (also on Ctrl-C or a failure) and exits non-zero if any step
 failed. It needs a checkout of release-kit (the services come from its tests/ directory), which is
@@ -79,13 +80,17 @@ class Demo:
         print(f"demo: {text}", flush=True)
 
     # ---- actions -----------------------------------------------------------------------------
-    def release(self, title: str, *args: str, expect_failure: bool = False) -> Step:
-        """`python -m release ARGS` in the project, as the release owner types it."""
+    def release(
+        self, title: str, *args: str, expect_failure: bool = False, where: Any = None
+    ) -> Step:
+        """`python -m release ARGS` in the project (or in the sandbox `where`), as the release
+        owner types it."""
+        box = where or self.sandbox
         argv = [sys.executable, "-m", "release", *args]
         print(f"\n--- {title}\n$ release-kit {' '.join(_quote(a) for a in args)}", flush=True)
         t0 = time.monotonic()
         # through the one door for subprocesses; the transcript keeps the tool's stdout and stderr
-        res = run(argv, cwd=self.sandbox.root, env=self.sandbox.env, check=False)
+        res = run(argv, cwd=box.root, env=box.env, check=False)
         sys.stdout.write(res.stdout + res.stderr)
         step = Step(title, list(args), res.returncode, time.monotonic() - t0, expect_failure)
         self.steps.append(step)
@@ -200,6 +205,67 @@ def cycle(d: Demo) -> list[str]:
     for v in versions:
         d.release(f"verify {v} against origin, the indexes and the registries", "release.verify", v)
     return versions
+
+
+TRAIN_HUB = """\
+[project]
+name = "demo-hub"
+version = "0.0.0"
+
+[tool.release]
+changelog = "CHANGELOG.md"
+version_files = ["pyproject.toml"]
+
+[tool.release.tests]
+evidence = "none"
+
+# demo-web knows nothing of release-kit: its policy is given here, and the train drives it
+# through git and its package.json alone
+[[tool.release.train]]
+name = "demo-web"
+url = "{web}"
+[tool.release.train.release]
+changelog = ""
+version_files = ["package.json"]
+"""
+
+
+def train(d: Demo, work: Path) -> list[str]:
+    """Step 7: a release train, one version across two repositories (each with its origin):
+    demo-hub holds the train, demo-web (a package.json repository without release-kit) goes
+    first. Returns the tags on both origins."""
+    from tests.fixtures.gitrepo import make_workdir
+    from tests.fixtures.sandbox import Sandbox
+
+    d.banner("7. a release train: one version across two repositories, demo-web first")
+    owners = "*  @release-bot owner@example.com\n"
+    web = make_workdir(work / "train", "demo-web")
+    web.write("package.json", json.dumps({"name": "demo-web", "version": "0.0.0"}, indent=2) + "\n")
+    web.write(".github/CODEOWNERS", owners)
+    web.git("add", "-A")
+    web.git("commit", "-q", "-m", "feat: the web client (#1)")
+    web.git("push", "-q", "-u", "origin", "main")
+    hub = make_workdir(work / "train", "demo-hub")
+    hub.write("pyproject.toml", TRAIN_HUB.format(web=web.origin))
+    hub.write("CHANGELOG.md", "# Changelog\n\n## [Unreleased]\n")
+    hub.write(".github/CODEOWNERS", owners)
+    hub.git("add", "-A")
+    hub.git("commit", "-q", "-m", "feat: the hub (#1)")
+    hub.git("push", "-q", "-u", "origin", "main")
+    box = Sandbox(hub)
+    box.env["PYTHONPATH"] = d.sandbox.env.get("PYTHONPATH", "")
+    d.note(f"demo-hub {hub.root} holds the train; demo-web {web.root} is its member")
+    d.release(
+        "the train's plan: each repository, then every step in order",
+        "release.plan",
+        "minor",
+        where=box,
+    )
+    d.release("the train", "release.minor", "--yes", where=box)
+    d.release("status: every repository side by side", "release.status", where=box)
+    tags = [f"demo-web {t}" for t in web.git("tag", "--list", cwd=web.origin).split()]
+    tags += [f"demo-hub {t}" for t in hub.git("tag", "--list", cwd=hub.origin).split()]
+    return tags
 
 
 def _patched_client(d: Demo) -> str:
@@ -388,6 +454,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 demo = Demo(stack, sandbox)
                 record["versions"] = cycle(demo)
+                record["train"] = train(demo, work)
                 Demo.banner("what landed where")
                 record["landed"] = landed(stack, sandbox)
                 print_landed(record["landed"])

@@ -100,6 +100,10 @@ def test_the_cycle_exits_0_and_shows_plans_backport_override_and_verify(demo):
     assert "override window by release-bot" in out  # the GitHub identity of the run
     assert "opened PR #" in out  # the backport went through the GitHub stand-in
     assert "ghp_" not in out  # the stand-in's token is never printed
+    # step 7: a train over two more repositories, one version in both, status side by side
+    assert record["train"] == ["demo-web v0.1.0rc1", "demo-hub v0.1.0rc1"]
+    assert "released the train minor 0.1.0rc1 (2 repositories)" in out
+    assert "Release train (in release order)" in out and "demo-web/git:tag" in out
 
 
 @pytest.mark.slow
