@@ -406,3 +406,96 @@ def test_a_member_given_by_path_is_released_in_that_checkout_never_switched(tmp_
     journal = json.loads((server.root / ".git" / "release" / "train-0.1.0rc1.json").read_text())
     assert journal["members"]["client"]["checkout"] == str(client.root)
     assert journal["complete"] is True
+
+
+def test_a_whole_cycle_minor_rc_final_patch_with_a_github_release_per_repository(
+    train, github, tmp_path
+):
+    """minor -> rc -> final -> patch of the train, each repository with its own GitHub
+    repository on the stand-in (its milestone, its releases). One version everywhere at every
+    step; the client served before the server is built; `pip --isolated` resolves the server's
+    pin from the index alone; npm dist-tags as the policy says (rc while testing, then latest,
+    the rc tag retired); each repository's main receives the released CHANGELOG.md sections."""
+    import time
+
+    day, t0 = 86400, int(time.time()) // 60 * 60
+    full = {"client-py": "acme/client-py", "client-ts": "acme/client-ts", "server": "acme/server"}
+    for name, wd in train.repos.items():
+        github.add_repo(full[name])
+        github.add_milestone(full[name], "0.1.0")
+        cfg = "release.toml" if name == "client-ts" else "pyproject.toml"
+        text = (
+            (wd.root / cfg)
+            .read_text()
+            .replace(
+                "[tool.release]\n",
+                f'[tool.release]\ngithub_repo = "{full[name]}"\ngithub_api = "{github.url}"\n',
+                1,
+            )
+        )
+        wd.write(cfg, text)
+        wd.write(".github/CODEOWNERS", "*  @release-bot owner@example.com\n")
+        wd.git("add", "-A")
+        wd.git("commit", "-q", "-m", "build: GitHub")
+        wd.git("push", "-q", "origin", "main")
+    train.env["GITHUB_TOKEN"] = github.token
+
+    def step(at: int, *args: str) -> None:
+        env = dict(train.env, RELEASE_NOW=str(at))
+        res = train.server.run(*args, "--yes", env=env)
+        assert res.returncode == 0, released(res)
+
+    step(t0, "release.minor")
+    assert train.npm.dist_tags(train.npm_name).get("rc") == "0.1.0-rc.1"
+    train.server.wd.git("switch", "-q", "release-0.1.x")
+    step(t0 + 3600, "release.rc", "--allow-empty")
+    step(t0 + 8 * day, "release.final")
+    step(t0 + 9 * day, "release.patch", "--allow-empty")
+
+    tags = ["v0.1.0", "v0.1.0rc1", "v0.1.0rc2", "v0.1.1"]
+    assert train.origin_tags() == {n: tags for n in train.repos}
+    for name in train.repos:
+        rels = {r["tag_name"]: r["prerelease"] for r in github.releases(full[name])}
+        assert rels == {"v0.1.0rc1": True, "v0.1.0rc2": True, "v0.1.0": False, "v0.1.1": False}
+        ms = {m["title"]: m["state"] for m in github.state.repo(full[name]).milestones.values()}
+        assert ms == {"0.1.0": "closed", "0.2.0": "open"}, name
+    assert train.npm.versions(train.npm_name) == ["0.1.0", "0.1.0-rc.1", "0.1.0-rc.2", "0.1.1"]
+    assert train.npm.dist_tags(train.npm_name) == {"latest": "0.1.1"}  # rc retired, latest moved
+    for dist in ("trainclient", "trainserver"):
+        assert len(wheel_and_sdist(train.pypi.pypi.files(), dist, "0.1.1")) == 2
+        assert len(wheel_and_sdist(train.pypi.testpypi.files(), dist, "0.1.0rc2")) == 2
+    client = train.journal("client-py", "0.1.1")
+    server = train.journal("server", "0.1.1")
+    assert (
+        client["steps"]["publish:trainclient"]["finished"]
+        <= (server["steps"]["build:trainserver"]["started"])
+    )
+    # the server's pin resolves from the index alone, nothing else configured
+    import subprocess
+    import sys
+
+    got = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--isolated",
+            "download",
+            "--quiet",
+            "--no-cache-dir",
+            "--index-url",
+            train.pypi.pypi.simple_url,
+            "--dest",
+            str(tmp_path / "dl"),
+            "trainserver==0.1.1",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert got.returncode == 0, got.stdout + got.stderr
+    names = sorted(p.name.split("-")[0] for p in (tmp_path / "dl").iterdir())
+    assert names == ["trainclient", "trainserver"]
+    # main of every repository holds the released sections of 0.1.0 and 0.1.1
+    for name, wd in train.repos.items():
+        log = wd.git("show", "main:CHANGELOG.md", cwd=wd.origin)
+        assert "## [0.1.1]" in log and "## [0.1.0]" in log and "0.1.0rc" not in log, name
