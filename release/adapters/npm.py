@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import re
 import shutil
 import tempfile
 import urllib.parse
@@ -153,7 +154,7 @@ class Npm:
         res = self._npm("view", f"{name}@{version}", "--json", "--prefer-online", check=False)
         out = (res.stdout or "").strip()
         if not res.ok:
-            if "E404" in res.stdout + res.stderr or "404" in res.stderr:
+            if _not_found(res.stdout + res.stderr):
                 return None
             raise RemoteError(
                 f"npm view {name}@{version} on {redact(self.registry)} failed: {_npm_error(res)}",
@@ -174,7 +175,7 @@ class Npm:
         if not res.ok:
             # npm's message for a missing package is vague here: ask `npm view`, which says E404
             seen = self._npm("view", name, "dist-tags", "--json", "--prefer-online", check=False)
-            if not seen.ok and "E404" in seen.stdout + seen.stderr:
+            if not seen.ok and _not_found(seen.stdout + seen.stderr):
                 return {}
             raise RemoteError(
                 f"npm dist-tag ls {name} on {redact(self.registry)} failed: {_npm_error(res)}"
@@ -243,7 +244,7 @@ class Npm:
             "view", name, "name", "maintainers", "--json", "--prefer-online", check=False
         )
         if not res.ok:
-            if "E404" in res.stdout + res.stderr:
+            if _not_found(res.stdout + res.stderr):
                 return False, []
             raise RemoteError(
                 f"npm view {name} on {redact(self.registry)} failed: {_npm_error(res)}"
@@ -284,3 +285,9 @@ def _npm_error(res: Any) -> str:
     lines = [ln.strip() for ln in (res.stderr or res.stdout or "").splitlines() if ln.strip()]
     key = [ln for ln in lines if ln.startswith("npm error") and "A complete log" not in ln]
     return redact((key[0] if key else (lines[-1] if lines else "no output"))[:300])
+
+
+def _not_found(text: str) -> bool:
+    """npm said the package or version does not exist (code E404, "404 Not Found"); never a
+    bare "404", which a port, a log file's timestamp or a URL can hold."""
+    return re.search(r"\bE404\b|\b404 Not Found\b", text) is not None

@@ -901,12 +901,8 @@ def upload(
     except CommandError as exc:
         out = exc.stderr + "\n" + exc.stdout
         hint = "re-run to retry; files already on the index are skipped"
-        if (
-            "403" in out
-            or "401" in out
-            or "credentials" in out.lower()
-            or "username" in out.lower()
-        ):
+        status = _http_status(out)
+        if status in (401, 403) or "credentials" in out.lower() or "username" in out.lower():
             hint = "set TWINE_USERNAME and TWINE_PASSWORD (or use trusted publishing) and re-run"
             if credentials is not None:  # name this index's variables
                 hint = (
@@ -914,9 +910,16 @@ def upload(
                     if credentials.missing
                     else f"{credentials.refused_hint()} and re-run"
                 )
-        elif "409" in out or ("400" in out and "exist" in out.lower()):
+        elif status == 409 or (status == 400 and "exist" in out.lower()):
             hint = "the index refused a file that exists; re-run: the probe will tell same or other content"
         raise RemoteError(f"upload to {redact(upload_url)} failed: {_tail(out)}", hint) from None
+
+
+def _http_status(text: str) -> int | None:
+    """The HTTP status twine reports (`HTTPError: 403 Forbidden from URL`), never a number that
+    only happens to be in the text (a port, a path)."""
+    m = re.search(r"HTTPError: (\d{3})\b", text)
+    return int(m.group(1)) if m else None
 
 
 # ---- what a venv holds, and its SBOM -------------------------------------------------------------
