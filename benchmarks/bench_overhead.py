@@ -3,8 +3,8 @@
     python benchmarks/bench_overhead.py [--repeat 3] [--packages 1] [--limit 0.10] [--json out.json]
 
 Each run makes a fresh sandbox project the way the integration tests do
-(`tests/fixtures/sandbox.py` `make_sandbox(package=True)` plus the `published_sandbox` setup of
-`tests/integration/test_publish_flow.py`: a hatchling package, published to a local pypiserver
+(`tests/fixtures/sandbox.py` `make_sandbox(package=True)` plus the `make_published_sandbox`
+setup there: a hatchling package, published to a local pypiserver
 pair started by `tests/fixtures/pypi_server.py`'s own helpers), then times
 `python -m release release.minor --yes` as a user runs it.
 
@@ -182,7 +182,8 @@ def stop_indexes(started) -> None:
 
 
 def make_project(tmp: Path, servers, packages: int):
-    """`make_sandbox(tmp, package=True)` + the `published_sandbox` setup (+ a second package)."""
+    """`make_sandbox(tmp, package=True)` + the `make_published_sandbox` setup (+ a second
+    package)."""
     from tests.fixtures.sandbox import BUILD_SYSTEM, make_sandbox
 
     sb = make_sandbox(tmp, package=True)

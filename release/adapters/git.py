@@ -160,12 +160,10 @@ def read_state(
     sym = _git(root, "symbolic-ref", "-q", "--short", "HEAD", check=False)
     branch = sym.stdout.strip() if sym.ok else None
 
-    # `%(object)`: what an annotated tag points at (empty for a lightweight tag or a branch),
-    # read from the tag object that the date needs anyway; `%(*objectname)` would make git
-    # look the commit up too, once per tag.
-    fmt = _SEP.join(
-        ["%(refname)", "%(objectname)", "%(object)", "%(creatordate:unix)", "%(upstream:short)"]
-    )
+    # The refs alone (no object is read for them); what each tag object says (the commit an
+    # annotated tag points at, its date) comes from the cache of tag facts, and git is asked
+    # only for the tags it has not seen: those facts never change for a given object id.
+    fmt = _SEP.join(["%(refname)", "%(objectname)", "%(upstream:short)"])
     out = _git(
         root, "for-each-ref", f"--format={fmt}", "refs/tags", "refs/heads", f"refs/remotes/{remote}"
     ).stdout
@@ -180,17 +178,15 @@ def read_state(
         shallow=shallow_s.strip() == "true",
     )
     rprefix = f"refs/remotes/{remote}/"
-    with _gc_paused():  # one pass over the one listing: a TagInfo per tag, no git call per tag
+    tag_refs: list[tuple[str, str]] = []
+    with _gc_paused():  # one pass over the one listing: no git call per tag
         for line in out.splitlines():
             parts = line.split(_SEP)
-            if len(parts) < 5:
+            if len(parts) < 3:
                 continue
-            ref, oid, tagged, date, upstream = parts[:5]
+            ref, oid, upstream = parts[:3]
             if ref.startswith("refs/tags/"):
-                name = ref[len("refs/tags/") :]
-                commit = tagged or oid  # `%(object)`: what an annotated tag points at
-                state.tag_objects[name] = oid
-                state.tags.append(classify_tag(name, tag_prefix, int(date or 0), commit))
+                tag_refs.append((ref[len("refs/tags/") :], oid))
             elif ref.startswith("refs/heads/"):
                 name = ref[len("refs/heads/") :]
                 state.branches[name] = oid
@@ -200,6 +196,11 @@ def read_state(
                 name = ref[len(rprefix) :]
                 if name != "HEAD":
                     state.remote_branches[name] = oid
+        facts = tag_facts(root, state.git_dir, tag_refs)
+        for name, oid in tag_refs:
+            commit, date = facts.get(oid, (oid, 0))
+            state.tag_objects[name] = oid
+            state.tags.append(classify_tag(name, tag_prefix, date, commit))
     st = _git(root, "status", "--porcelain=v1", "--untracked-files=normal", check=False)
     state.dirty = [line for line in st.stdout.splitlines() if line.strip()]
     if state.upstream and head:
@@ -210,6 +211,47 @@ def read_state(
             a, b = counts.stdout.split()
             state.ahead, state.behind = int(a), int(b)
     return state
+
+
+TAG_FACTS = "release/cache/tag-facts"  # in the common git dir: "oid commit date" per line
+
+
+def tag_facts(root: Path, git_dir: Path, tags: list[tuple[str, str]]) -> dict[str, tuple[str, int]]:
+    """{tag object id: (the commit it points at, its date)} for `tags` (name, object id): read
+    from the cache, and from git (one for-each-ref) for the objects the cache has not seen, which
+    are then added. A tag object's target and date never change, so the cache is never stale;
+    an unreadable or unwritable cache only costs the git call."""
+    path = Path(git_dir) / TAG_FACTS
+    known: dict[str, tuple[str, int]] = {}
+    try:
+        for line in path.read_text(encoding="ascii").splitlines():
+            oid, commit, date = line.split(" ")
+            known[oid] = (commit, int(date))
+    except (OSError, ValueError, UnicodeDecodeError):
+        known = {}
+    missing = [(name, oid) for name, oid in tags if oid not in known]
+    if not missing:
+        return known
+    fmt = _SEP.join(["%(objectname)", "%(object)", "%(creatordate:unix)"])
+    refs = ["refs/tags"] if len(missing) > 200 else [f"refs/tags/{name}" for name, _ in missing]
+    res = _git(root, "for-each-ref", f"--format={fmt}", *refs, check=False)
+    for line in res.stdout.splitlines():
+        parts = line.split(_SEP)
+        if len(parts) == 3:
+            oid, tagged, date = parts
+            # `%(object)`: what an annotated tag points at (empty for a lightweight tag, whose
+            # object is the commit); `%(*objectname)` would make git look the commit up too
+            known[oid] = (tagged or oid, int(date or 0))
+    current = {oid for _, oid in tags}
+    keep = {oid: f for oid, f in known.items() if oid in current}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}")
+        tmp.write_text("".join(f"{o} {c} {d}\n" for o, (c, d) in keep.items()), encoding="ascii")
+        tmp.replace(path)
+    except OSError:
+        pass
+    return known
 
 
 class GitRepo:

@@ -370,8 +370,15 @@ CASES = [
 def state(sb: Sandbox) -> dict:
     snap = sb.wd.snapshot()
     journal_dir = sb.root / ".git" / "release"
+    # everything but the caches a read may fill (.git/release/cache: tag facts, pip, uv)
     snap["journals"] = (
-        sorted(p.name for p in journal_dir.rglob("*")) if journal_dir.exists() else []
+        sorted(
+            p.name
+            for p in journal_dir.rglob("*")
+            if "cache" not in p.relative_to(journal_dir).parts
+        )
+        if journal_dir.exists()
+        else []
     )
     snap["files"] = subprocess.run(
         ["git", "diff", "HEAD"], cwd=sb.root, capture_output=True, text=True
