@@ -786,11 +786,15 @@ class Backporter:
 
 
 def _backporter(
-    path: str, config: str | None, force: bool, say: Callable[[str], None] | None
+    path: str,
+    config: str | None,
+    force: bool,
+    say: Callable[[str], None] | None,
+    table: dict[str, Any] | None = None,
 ) -> Backporter:
     from release.session import open_session
 
-    s = open_session(path, config)
+    s = open_session(path, config, table=table)
     return Backporter(
         s.root, s.policy, s.state.tagset, pull_requests(s.policy), force=force, say=say
     )
@@ -804,16 +808,24 @@ def backport(
     config: str | None = None,
     force: bool = False,
     say: Callable[[str], None] | None = None,
+    table: dict[str, Any] | None = None,
 ) -> list[Outcome]:
-    """Backport REF to each target branch (see the module docstring)."""
-    return _backporter(path, config, force, say).start(ref, targets)
+    """Backport REF to each target branch (see the module docstring); `table`: the policy of a
+    train member given inline by the train."""
+    return _backporter(path, config, force, say, table).start(ref, targets)
 
 
 def continue_backport(
-    *, path: str = ".", config: str | None = None, say: Callable[[str], None] | None = None
+    *,
+    path: str = ".",
+    config: str | None = None,
+    say: Callable[[str], None] | None = None,
+    table: dict[str, Any] | None = None,
 ) -> list[Outcome]:
-    return _backporter(path, config, False, say).resume()
+    return _backporter(path, config, False, say, table).resume()
 
 
-def abort_backport(*, path: str = ".", config: str | None = None) -> list[str]:
-    return _backporter(path, config, False, None).abort()
+def abort_backport(
+    *, path: str = ".", config: str | None = None, table: dict[str, Any] | None = None
+) -> list[str]:
+    return _backporter(path, config, False, None, table).abort()

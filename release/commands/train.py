@@ -140,9 +140,12 @@ def checkout(git_dir: Path, root: Path, m: TrainMember) -> tuple[Path, bool]:
     return dest, True
 
 
-def member_checkout(path: str, config: str | None, name: str) -> tuple[Path, str | None]:
-    """(the checkout of train member `name`, its config file) for a task run there (e.g.
-    `release.backport --repo NAME`): its `path`, or its managed clone (made on first use)."""
+def member_checkout(
+    path: str, config: str | None, name: str
+) -> tuple[Path, str | None, dict[str, Any] | None]:
+    """(the checkout of train member `name`, its config file, its inline policy) for a task run
+    there (e.g. `release.backport --repo NAME`): its `path`, or its managed clone (made on first
+    use)."""
     from release.errors import ConfigError
 
     root = find_root(path)
@@ -160,7 +163,7 @@ def member_checkout(path: str, config: str | None, name: str) -> tuple[Path, str
         )
     state = read_state(root, policy.remote, policy.tag_prefix)
     where, _managed = checkout(state.git_dir, root, tm)
-    return where, tm.config or None
+    return where, tm.config or None, tm.release or None
 
 
 def switch(root: Path, policy: Policy, branch: str, managed: bool, offline: bool) -> None:

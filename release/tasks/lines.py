@@ -123,10 +123,11 @@ def register(collection, edge) -> None:
         from release.tasks.ui import say
 
         where = path or "."
+        table = None  # a train member's inline policy
         if repo:
             from release.commands.train import member_checkout
 
-            member, config = member_checkout(where, config, repo)
+            member, config, table = member_checkout(where, config, repo)
             where = str(member)
         action = "abort" if abort else ("continue" if continue_ else "backport")
 
@@ -149,7 +150,7 @@ def register(collection, edge) -> None:
         if continue_ and abort:
             raise Exit("error: --continue and --abort exclude each other", code=2)
         if abort:
-            said = bp.abort_backport(path=where, config=config)
+            said = bp.abort_backport(path=where, config=config, table=table)
             if json:
                 show([], said=[*said, "backport aborted"])
                 return
@@ -159,14 +160,16 @@ def register(collection, edge) -> None:
             return
         try:
             if continue_:
-                outcomes = bp.continue_backport(path=where, config=config)
+                outcomes = bp.continue_backport(path=where, config=config, table=table)
             else:
                 if not ref:
                     raise Exit(
                         "error: REF is missing; usage: invoke release.backport REF --to release-X.Y.x",
                         code=2,
                     )
-                outcomes = bp.backport(ref, list(to or []), path=where, config=config, force=force)
+                outcomes = bp.backport(
+                    ref, list(to or []), path=where, config=config, force=force, table=table
+                )
         except bp.BackportConflict as exc:
             show(exc.outcomes, stopped=exc.one_line())
             raise

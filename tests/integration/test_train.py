@@ -503,3 +503,37 @@ def test_a_whole_cycle_minor_rc_final_patch_with_a_github_release_per_repository
     for name, wd in train.repos.items():
         log = wd.git("show", "main:CHANGELOG.md", cwd=wd.origin)
         assert "## [0.1.1]" in log and "## [0.1.0]" in log and "0.1.0rc" not in log, name
+
+
+# The steps of the publishing members the git-only kill matrix (test_train_git.py) has no
+# counterpart for: each build, pack and upload of every member.
+PUBLISHING = [
+    "client-py/build:trainclient",
+    "client-py/publish:trainclient",
+    "client-ts/pack:{npm}",
+    "client-ts/publish:{npm}",
+    "server/build:trainserver",
+    "server/publish:trainserver",
+]
+
+
+@pytest.mark.parametrize("kill", PUBLISHING)
+def test_a_kill_after_a_build_or_upload_of_any_member_resumes_to_one_of_everything(train, kill):
+    kill = kill.format(npm=train.npm_name)
+    res = train.run("release.minor", "--yes", kill=kill)
+    assert res.returncode == -9, f"{kill}: {released(res)}"
+    res = train.run("release.minor", "--yes")
+    assert res.returncode == 0, released(res)
+    assert train.origin_tags() == {n: ["v0.1.0rc1"] for n in train.repos}
+    files = train.pypi.testpypi.files()
+    assert len(wheel_and_sdist(files, "trainclient", "0.1.0rc1")) == 2
+    assert len(wheel_and_sdist(files, "trainserver", "0.1.0rc1")) == 2
+    assert len(files) == 4  # one upload per file
+    assert train.npm.versions(train.npm_name) == ["0.1.0-rc.1"]
+    for member, step in (
+        ("client-py", "publish:trainclient"),
+        ("client-ts", f"publish:{train.npm_name}"),
+        ("server", "publish:trainserver"),
+    ):
+        assert train.journal(member, "0.1.0rc1")["steps"][step]["attempts"] == 1, (member, step)
+    assert train.train_journal("0.1.0rc1")["complete"] is True
