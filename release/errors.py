@@ -34,6 +34,8 @@ class VersionError(ReleaseError, ValueError):
 class GitError(ReleaseError):
     """A git command failed or the repository is not in a usable state."""
 
+    behind = False  # a refused push: the remote moved on (fetch and retry), not a rule
+
 
 class NotReady(ReleaseError):
     """One or more gates failed; each reason is listed."""

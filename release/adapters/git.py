@@ -621,10 +621,12 @@ class GitRepo:
                 if behind
                 else "fix the cause on the remote and re-run the same command to resume"
             )
-            raise GitError(
+            err = GitError(
                 f"push of {' '.join(refspecs)} to {self.remote} was refused: {reason.strip()}",
                 hint.replace("  ", " "),
-            ) from None
+            )
+            err.behind = behind
+            raise err from None
 
     def worktrees(self) -> list[tuple[Path, bool]]:
         """Every worktree of the repository as (path, stale): stale when git lists it as

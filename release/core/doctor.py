@@ -11,9 +11,9 @@ place and unit-tested:
   -> warning; a classic token without `repo`/`public_repo` in `X-OAuth-Scopes` -> problem;
 - the repository: no `permissions.push` -> problem (no tags, releases, milestones);
 - branch protection: what refuses a direct push (required reviews, required status checks, a
-  lock, required signatures, push restrictions) on a release branch -> problem; on main only
-  when releases push to it (`dev_bump_on_main`, `changelog_to_main = "push"`); an unprotected
-  release branch -> warning;
+  lock, required signatures, push restrictions) on a release branch -> problem; on main with
+  `dev_bump_on_main` -> problem, with `changelog_to_main = "push"` only -> warning (a refused
+  forward-port becomes a pull request); an unprotected release branch -> warning;
 - a dispatched workflow: missing on the default branch, without `workflow_dispatch`, an input
   we send that it does not declare, or a required input (without default) we do not send ->
   problem;
@@ -449,6 +449,13 @@ def protection_check(
         if role == "main"
         else f"allow {login or 'the release user'} to push to {branch} (drop required reviews/checks for release branches)"
     )
+    if role == "main" and not dev_bump_on_main and (sure or maybe):
+        # only the CHANGELOG.md forward-port pushes to main: refused, it opens a pull request
+        return warning(
+            name,
+            f"{said}: {why_push}; refused, each goes as a pull request instead",
+            'set changelog_to_main = "pr" to ask for the pull request directly, or "off"',
+        )
     if sure:
         return problem(name, f"{said}: {why_push}, and that push will be refused", fix)
     return warning(

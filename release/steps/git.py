@@ -460,7 +460,7 @@ class ChangelogMainStep(BaseStep):
             return Probe.skipped(f"{world.repo.remote} has no {self.main} branch")
         if changelog_mentions(world.repo.show_file(base, path), self.version.pep440()):
             return Probe.yes(f"{path} on {self.main} has the {self.version} section", sha=base)
-        if self.mode == "pr":
+        if self.mode == "pr" or world.policy.github_repo:  # push mode falls back to a PR
             from release.steps.github import client
 
             found = client(world).open_pulls(self.head, self.main)
@@ -489,6 +489,8 @@ class ChangelogMainStep(BaseStep):
             try:
                 world.repo.push(f"{sha}:refs/heads/{self.main}")
             except GitError as exc:
+                if not getattr(exc, "behind", False):  # refused by a rule: protected main
+                    return self._refused(world, sha, message, exc)
                 if attempt == self.ATTEMPTS:
                     raise
                 world.log(f"{self.main} moved on {world.repo.remote} ({exc.message}); again")
@@ -496,6 +498,20 @@ class ChangelogMainStep(BaseStep):
             followed = bool(base) and follow_local(world, self.main, sha, base or "")
             return {"sha": sha, "base": base, "attempts": attempt, "local_followed": followed}
         raise GitError(f"could not push {path} to {self.main}")  # pragma: no cover
+
+    def _refused(self, world: World, sha: str, message: str, exc: GitError) -> dict[str, Any]:
+        """The remote refuses pushes to main (a protected branch): with GitHub, the same commit
+        goes as a pull request instead; without, one line saying how to finish."""
+        if not world.policy.github_repo:
+            raise GitError(
+                f"{self.main} refused the {world.policy.changelog} section of {self.version}: "
+                f"{exc.message}",
+                'everything else is released; set changelog_to_main = "off" (or allow the push) '
+                "and re-run the same command to finish",
+            )
+        world.log(f"{self.main} refused the push ({exc.message}): a pull request instead")
+        facts = self._open_pull(world, sha, message)
+        return {**facts, "push_refused": exc.message}
 
     def _open_pull(self, world: World, sha: str, title: str) -> dict[str, Any]:
         from release.steps.github import client

@@ -178,3 +178,64 @@ def test_pr_mode_opens_one_pull_request_and_main_is_untouched(tmp_path, github):
     # the same command again: the release is done, no second pull request
     again = sb.run("release.final", "--yes", env=at(T0 + 8 * DAY))
     assert len(github.pulls()) == 1, again.stdout
+
+
+def protect_main(sb: Sandbox) -> None:
+    """The origin refuses any update of main, as a protected branch does (a pre-receive hook)."""
+    hook = sb.wd.origin / "hooks" / "pre-receive"
+    hook.write_text(
+        "#!/bin/sh\nwhile read old new ref; do\n"
+        '  [ "$ref" = refs/heads/main ] && { echo "GH006: Protected branch update failed"; exit 1; }\n'
+        "done\nexit 0\n"
+    )
+    hook.chmod(0o755)
+
+
+def test_a_protected_main_without_github_stops_with_one_line_and_off_finishes(tmp_path):
+    sb = make_sandbox(tmp_path)
+    sb.run("release.minor", "--yes", env=at(T0), check=True)
+    protect_main(sb)
+    before = sb.origin_rev("main")
+    res = sb.run("release.final", "--yes", env=at(T0 + 8 * DAY))
+    assert res.returncode != 0 and "Traceback" not in res.stderr
+    errors = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and "main refused the CHANGELOG.md section of 0.1.0" in errors[0]
+    assert 'set changelog_to_main = "off"' in res.stderr
+    assert "v0.1.0" in sb.origin_tags() and sb.origin_rev("main") == before  # all else released
+    # the owner turns it off for this run (an untracked copy of the configuration) and finishes
+    text = (sb.root / "pyproject.toml").read_text()
+    (sb.root / "off.toml").write_text(
+        text.replace("[tool.release]\n", '[tool.release]\nchangelog_to_main = "off"\n', 1)
+    )
+    res = sb.run("release.final", "--yes", "--config", "off.toml", env=at(T0 + 8 * DAY))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert " - git:changelog-main" in res.stdout and sb.origin_rev("main") == before
+
+
+def test_a_protected_main_with_github_gets_a_pull_request_instead(tmp_path, github):
+    sb = make_sandbox(tmp_path)
+    text = (sb.root / "pyproject.toml").read_text()
+    sb.wd.write(
+        "pyproject.toml",
+        text.replace(
+            "[tool.release]\n",
+            f'[tool.release]\ngithub_repo = "{github.repo}"\ngithub_api = "{github.url}"\n',
+            1,
+        ),
+    )
+    sb.wd.write(".github/CODEOWNERS", "*  @release-bot owner@example.com\n")
+    sb.wd.git("add", "-A")
+    sb.wd.git("commit", "-q", "-m", "build: GitHub")
+    sb.wd.git("push", "-q", "origin", "main")
+    github.add_ref("refs/heads/main", sb.wd.head())
+    github.add_milestone(title="0.1.0")
+    sb.env["GITHUB_TOKEN"] = github.token
+    sb.run("release.minor", "--yes", env=at(T0), check=True)
+    protect_main(sb)
+    before = sb.origin_rev("main")
+    res = sb.run("release.final", "--yes", env=at(T0 + 8 * DAY))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "main refused the push" in res.stdout and sb.origin_rev("main") == before
+    (pr,) = github.pulls()
+    assert (pr["head"]["ref"], pr["base"]["ref"]) == ("release/changelog-0.1.0", "main")
+    assert published(sb, "0.1.0") in sb.file_at("release/changelog-0.1.0", "CHANGELOG.md") + "\n"

@@ -146,8 +146,13 @@ def test_main_matters_only_when_releases_push_to_it():
     )
     assert bump.status == "problem" and "dev_bump_on_main = false" in bump.advice
     port = d.protection_check("main", "main", "protected", REVIEWS, changelog_push=True)
-    assert port.status == "problem" and 'changelog_to_main = "push" pushes' in port.detail
+    assert port.status == "warning" and 'changelog_to_main = "push" pushes' in port.detail
+    assert "goes as a pull request instead" in port.detail
     assert 'set changelog_to_main = "pr"' in port.advice
+    both = d.protection_check(
+        "main", "main", "protected", REVIEWS, changelog_push=True, dev_bump_on_main=True
+    )
+    assert both.status == "problem"
     bypass = d.protection_check(
         "main", "main", "protected", REVIEWS, login="me", admin=True, dev_bump_on_main=True
     )
