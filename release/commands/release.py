@@ -525,10 +525,12 @@ def github_facts(
         recorded = {
             "prs": {str(n): f for n, f in found.items()},
             "logins": logins,
-            "requests": gh._requests,
+            "requests": gh._count(),
         }
         if journal is not None and not dry_run:
-            journal.set(NOTES_FACTS, recorded)
+            # in memory: saved with the release's own record when it runs; a plan, a dry run
+            # or a release a gate refuses leaves no journal behind
+            journal.data[NOTES_FACTS] = recorded
     prs_facts = {int(n): f for n, f in (recorded.get("prs") or {}).items()}
     return enrich(notes, lambda _prs: prs_facts, recorded.get("logins") or {})
 

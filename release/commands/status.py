@@ -15,13 +15,7 @@ from release.session import open_session
 
 def status_data(path: str = ".", config: str | None = None) -> dict[str, Any]:
     s = open_session(path, config)
-    tags = s.state.tagset
-    sched = compute_schedule(tags, s.policy, s.now, supported_lines(tags, s.policy))
-    published = {
-        str(b): Journal.published_at(s.state.git_dir, b.with_rc(1).pep440())
-        for b in tags.open_rc_bases()
-    }
-    data = compute_status(s.state, s.policy, s.now, sched, published)
+    data = computed(s, journals=True)
     data["off_branch_finals"] = off_branch_finals(s)
     if s.policy.train:
         data["train"] = train_status(s, data)
@@ -36,7 +30,7 @@ def train_status(s: Any, here: dict[str, Any]) -> list[dict[str, Any]]:
     its checkout, branch, latest final and next version of each kind, and the kinds whose next
     version differs from this repository's (a train of that kind would refuse it). Read from
     the checkouts as they are (no fetch: `release.<kind> --dry-run` fetches and probes)."""
-    from release.commands.train import checkout_dir, self_name
+    from release.commands.train import member_dir, self_name
     from release.core.plan import train_order
     from release.errors import ReleaseError
 
@@ -49,11 +43,7 @@ def train_status(s: Any, here: dict[str, Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for name in names:
         tm = by_name[name]
-        where = (
-            (s.root / tm.path if not Path(tm.path).is_absolute() else Path(tm.path))
-            if tm.path
-            else checkout_dir(s.state.git_dir, name)
-        )
+        where = member_dir(s.state.git_dir, s.root, tm)
         row: dict[str, Any] = {"name": name, "checkout": str(where), "branch": None}
         row.update(latest_final=None, next=None, differs=[], note="")
         if not (where / ".git").exists():
@@ -84,14 +74,27 @@ def train_status(s: Any, here: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def computed(s: Any, journals: bool) -> dict[str, Any]:
+    """The pure status of a session; with `journals`, open RC windows count from when the
+    journals say rc1 was published (else from the rc1 tags)."""
+    tags = s.state.tagset
+    sched = compute_schedule(tags, s.policy, s.now, supported_lines(tags, s.policy))
+    published = (
+        {
+            str(b): Journal.published_at(s.state.git_dir, b.with_rc(1).pep440())
+            for b in tags.open_rc_bases()
+        }
+        if journals
+        else {}
+    )
+    return compute_status(s.state, s.policy, s.now, sched, published)
+
+
 def compute_member(
     root: Path, config: str | None, table: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The status of a member's checkout (the same rules as release.status there)."""
-    s = open_session(root, config, table=table)
-    tags = s.state.tagset
-    sched = compute_schedule(tags, s.policy, s.now, supported_lines(tags, s.policy))
-    return compute_status(s.state, s.policy, s.now, sched, {})
+    return computed(open_session(root, config, table=table), journals=True)
 
 
 def off_branch_finals(s: Any) -> list[dict[str, str]]:

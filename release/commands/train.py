@@ -110,16 +110,23 @@ def checkout_dir(git_dir: Path, name: str) -> Path:
     return Path(git_dir) / "release" / "train" / name
 
 
+def member_dir(git_dir: Path, root: Path, m: TrainMember) -> Path:
+    """Where member `m` is checked out: its `path` (relative to `root`), else its clone."""
+    if m.path:
+        return Path(m.path) if Path(m.path).is_absolute() else root / m.path
+    return checkout_dir(git_dir, m.name)
+
+
 def checkout(git_dir: Path, root: Path, m: TrainMember) -> tuple[Path, bool]:
     """(the member's checkout, managed): its `path` as it is, or its clone under
     .git/release/train/<name>/ (made from `url` on first use, committing as this repository's
     git identity)."""
     if m.path:
-        where = Path(m.path) if Path(m.path).is_absolute() else root / m.path
+        where = member_dir(git_dir, root, m)
         if not where.is_dir():
             raise ReleaseError(f"path {m.path} does not exist", "fix [tool.release].train path")
         return find_root(where), False
-    dest = checkout_dir(git_dir, m.name)
+    dest = member_dir(git_dir, root, m)
     if (dest / ".git").exists():  # the url may have changed in the configuration since
         clone = GitRepo(dest)
         remotes = clone.remotes()
@@ -321,8 +328,13 @@ def train(
     if req.version:
         run.forced = Version.parse(req.version).pep440()
         if server.prepared is not None:
-            plan = server.prepared.plan
-            server.own_next = plan.forced_version.rsplit(" would be ", 1)[-1]
+            own, why = own_next(
+                server.prepared.session.state.tagset,
+                policy,
+                req.kind,
+                version.line if req.kind in TRAIN_FROM_BRANCH else None,
+            )
+            server.own_next = str(own) if own is not None else f"none ({why})"
 
     # 2. every member: its checkout on the right branch, its plan, its consistency
     off = f"the train announces once, from {server.name}"

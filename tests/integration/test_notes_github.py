@@ -69,6 +69,14 @@ def project(tmp_path, github) -> Sandbox:
 
 def test_handles_and_labels_come_from_one_graphql_query_and_stay_journaled(project, github):
     sb = project
+    # a release a gate refuses asks GitHub, but leaves no journal behind
+    with (sb.root / "CHANGELOG.md").open("a") as fh:
+        fh.write("half-written\n")
+    refused = sb.run("release.minor", "--yes")
+    assert refused.returncode == 3, refused.stdout + refused.stderr
+    assert not list((sb.root / ".git" / "release").glob("*.json"))
+    sb.wd.git("checkout", "-q", "CHANGELOG.md")
+    github.requests.clear()
     res = sb.run("release.minor", "--yes")
     assert res.returncode == 0, res.stdout + res.stderr
     assert github.count("POST", r"^/graphql$") == 1  # the whole release's notes: one query

@@ -146,6 +146,7 @@ def test_version_forces_the_trains_version_and_is_journaled(trio):
     journal = json.loads((trio.server.root / ".git/release/train-0.2.0rc1.json").read_text())
     assert journal["train"]["forced_version"] == "0.2.0rc1"
     assert journal["members"]["web"]["own_next"] == "0.1.0rc1"
+    assert journal["members"]["server"]["own_next"] == "0.1.0rc1"
     assert (
         "own_next" not in journal["members"]["api"]
         or journal["members"]["api"]["own_next"] == "0.2.0rc1"
